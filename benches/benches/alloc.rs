@@ -1,0 +1,112 @@
+//! Heap use: bytes and allocations at construction, allocations per call.
+//!
+//! A counting global allocator (`totem_benches::alloc_count`) is installed for
+//! this binary only. Everything runs on the main thread, one subject at a time.
+
+use std::hint::black_box;
+use totem_benches::alloc_count::{snapshot, Counting, Stats};
+use totem_benches::subjects::{backoff, backon, cbrs, failsafe, recloser};
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+const CALLS: u64 = 100_000;
+
+struct Line {
+    name: &'static str,
+    construction: Stats,
+    first_call: Stats,
+    steady: Stats,
+    rejection: Option<Stats>,
+}
+
+/// Builds with `new`, then calls `call` once (first call) and `CALLS` times.
+fn measure<S>(name: &'static str, new: impl Fn() -> S, call: impl Fn(&S, u64)) -> Line {
+    let s0 = snapshot();
+    let subject = black_box(new());
+    let s1 = snapshot();
+    call(&subject, 0);
+    let s2 = snapshot();
+    for i in 1..=CALLS {
+        call(&subject, black_box(i));
+    }
+    let s3 = snapshot();
+    drop(subject);
+    Line {
+        name,
+        construction: s1.since(s0),
+        first_call: s2.since(s1),
+        steady: s3.since(s2),
+        rejection: None,
+    }
+}
+
+/// Allocations per call of `call` on an already open breaker.
+fn rejections<S>(new_open: impl Fn() -> S, call: impl Fn(&S, u64)) -> Stats {
+    let subject = new_open();
+    call(&subject, 0);
+    let s0 = snapshot();
+    for i in 1..=CALLS {
+        call(&subject, black_box(i));
+    }
+    snapshot().since(s0)
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("alloc: not run (pass --bench, as `cargo bench` does)");
+        return;
+    }
+    let mut lines = Vec::new();
+
+    let mut l = measure("failsafe", failsafe::new, |b, x| {
+        black_box(failsafe::call(b, x)).ok();
+    });
+    l.rejection = Some(rejections(failsafe::new_open, |b, x| {
+        black_box(failsafe::call(b, x)).ok();
+    }));
+    lines.push(l);
+
+    let mut l = measure("recloser", recloser::new, |b, x| {
+        black_box(recloser::call(b, x)).ok();
+    });
+    l.rejection = Some(rejections(recloser::new_open, |b, x| {
+        black_box(recloser::call(b, x)).ok();
+    }));
+    lines.push(l);
+
+    let mut l = measure("circuitbreaker-rs", cbrs::new, |b, x| {
+        black_box(cbrs::call(b, x)).ok();
+    });
+    l.rejection = Some(rejections(cbrs::new_open, |b, x| {
+        black_box(cbrs::call(b, x)).ok();
+    }));
+    lines.push(l);
+
+    lines.push(measure("backon (blocking retry)", || (), |_, x| {
+        black_box(backon::call(x)).ok();
+    }));
+    lines.push(measure("backoff `retry`", backoff::new, |p, x| {
+        black_box(backoff::call(p, x)).ok();
+    }));
+
+    println!("\n### Heap: construction and per call (counting global allocator, {CALLS} calls)\n");
+    println!("| subject | heap live after construction (bytes) | allocations at construction | allocations in the first call | allocations per call (steady) | bytes per call (steady) | allocations per open rejection |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for l in &lines {
+        let rej = l.rejection.map_or_else(
+            || "-".to_owned(),
+            |r| format!("{}", r.allocs as f64 / CALLS as f64),
+        );
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            l.name,
+            l.construction.live_bytes(),
+            l.construction.allocs,
+            l.first_call.allocs,
+            l.steady.allocs as f64 / CALLS as f64,
+            l.steady.bytes_allocated as f64 / CALLS as f64,
+            rej
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! Two threads on one shared subject (`Arc`), ns per call, with the
+//! parallelism check of `totem_benches::contended` (rounds where the two
+//! threads did not really run at the same time are discarded and counted).
+//!
+//! Tuning through the environment: `TOTEM_CONTENDED_ROUNDS` (21),
+//! `TOTEM_CONTENDED_PHASE_MS` (20), `TOTEM_CONTENDED_MIN_SPEEDUP` (1.7),
+//! `TOTEM_CONTENDED_MIN_CPU` (0.9). A first argument that is not a flag
+//! filters subjects by substring.
+
+use std::hint::black_box;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+use totem_benches::contended::{measure, print_table, Config, Outcome};
+use totem_benches::subjects::{baseline, cbrs, failsafe, recloser};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.iter().any(|a| a == "--bench") {
+        // `cargo test --benches` runs bench binaries without `--bench`: build-check only.
+        println!("contended: not run (pass --bench, as `cargo bench` does)");
+        return;
+    }
+    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    let cfg = Config::from_env();
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    let mut out: Vec<Outcome> = Vec::new();
+
+    if wanted("fetch_add") {
+        let c = Arc::new(AtomicU64::new(0));
+        out.push(measure("AtomicU64::fetch_add + call", &cfg, |i| {
+            black_box(baseline::fetch_add(&c, i)).ok();
+        }));
+    }
+    if wanted("mutex") {
+        let m = Arc::new(Mutex::new(0u64));
+        out.push(measure("Mutex<u64> lock + increment + call", &cfg, |i| {
+            black_box(baseline::mutex(&m, i)).ok();
+        }));
+    }
+    if wanted("failsafe") {
+        let b = Arc::new(failsafe::new());
+        out.push(measure("failsafe", &cfg, |i| {
+            black_box(failsafe::call(&b, i)).ok();
+        }));
+    }
+    if wanted("recloser") {
+        let b = Arc::new(recloser::new());
+        out.push(measure("recloser", &cfg, |i| {
+            black_box(recloser::call(&b, i)).ok();
+        }));
+    }
+    if wanted("circuitbreaker") {
+        let b = Arc::new(cbrs::new());
+        out.push(measure("circuitbreaker-rs", &cfg, |i| {
+            black_box(cbrs::call(&b, i)).ok();
+        }));
+    }
+    println!(
+        "\n### Contended: 2 threads, one shared breaker, closed, successful calls\n\n\
+         config: {} rounds, {} ms per phase, kept if plain-pair speedup >= {}, \
+         overlap >= {}, CPU/wall >= {} per thread\n",
+        cfg.rounds,
+        cfg.phase.as_millis(),
+        cfg.min_speedup,
+        cfg.min_overlap,
+        cfg.min_cpu
+    );
+    print_table(&out, "AtomicU64::fetch_add + call");
+}
