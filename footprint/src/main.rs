@@ -1,0 +1,284 @@
+//! Measuring firmware for `scripts/footprint.sh`.
+//!
+//! Every measured API function is wrapped in a `#[no_mangle] #[inline(never)]`
+//! entry point named `fp_*`, compiled in only when its cargo feature is on. The
+//! script builds this firmware once per feature set and reports, for each
+//! function, the flash it adds to the empty build (so shared helpers are
+//! counted with the first function that needs them), then disassembles the
+//! hot path (`fp_try_acquire`, `fp_record`) and everything it calls to check
+//! that on thumbv7em it never disables interrupts (`cpsid`).
+//!
+//! The breaker and the retry are `static`s in the default configuration
+//! (consecutive-failure policy, metrics on, no observer), read time from
+//! [`TickClock`] (one lock-free `AtomicU32` load, as a SysTick-driven
+//! millisecond counter would be), and wrap an operation whose outcome the
+//! compiler cannot predict. `main` calls every entry point so that none is
+//! discarded; nothing here is meant to run.
+
+#![no_std]
+#![no_main]
+
+use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use cortex_m_rt::{entry, exception};
+#[allow(unused_imports)]
+use totem_core::{
+    validated, AbandonedPermit, BreakerConfig, CircuitBreaker, Clock, Duration, Event, Instant,
+    Jitter, NoObserver, Outcome, Retry, RetryConfig,
+};
+
+#[cfg(target_arch = "arm")]
+#[cfg(not(target_has_atomic = "32"))]
+use cortex_m as _; // links `critical-section-single-core` on thumbv6m
+
+/// Milliseconds since boot, advanced by the SysTick handler.
+static TICKS: AtomicU32 = AtomicU32::new(0);
+/// Stands for whatever decides the operation's outcome (a bus, a modem).
+/// Read with [`unknown`]: nothing writes it, and the optimiser must not
+/// conclude that it is always 0.
+#[allow(dead_code)]
+static INPUT: AtomicU32 = AtomicU32::new(0);
+/// Which entry point the loop calls (read with [`unknown`], like `INPUT`).
+static SELECT: AtomicU32 = AtomicU32::new(0);
+/// Sink for results, so that no call is optimised away.
+static SINK: AtomicU32 = AtomicU32::new(0);
+
+/// A lock-free millisecond clock: one `AtomicU32` load.
+#[derive(Debug, Clone, Copy)]
+pub struct TickClock;
+
+impl Clock for TickClock {
+    #[inline]
+    fn now(&self) -> Instant {
+        Instant::from_ticks(TICKS.load(Relaxed))
+    }
+}
+
+/// A value the optimiser cannot know: a volatile read. Without it, fat LTO
+/// sees that `SELECT` and `INPUT` are never written and folds every
+/// measured call (and the failure paths) away.
+#[inline(always)]
+fn unknown(cell: &AtomicU32) -> u32 {
+    // SAFETY: `as_ptr` points to a live, aligned u32; a volatile read of it
+    // is a plain load (nothing writes these cells).
+    unsafe { core::ptr::read_volatile(cell.as_ptr()) }
+}
+
+#[exception]
+fn SysTick() {
+    // Load + store: no read-modify-write, so this builds on thumbv6m too.
+    TICKS.store(TICKS.load(Relaxed).wrapping_add(1), Relaxed);
+}
+
+// ---------------------------------------------------------------------------
+// The measured configuration
+// ---------------------------------------------------------------------------
+
+#[cfg(not(feature = "abandoned_neutral"))]
+const BREAKER_CONFIG: BreakerConfig = BreakerConfig::new("fp");
+#[cfg(feature = "abandoned_neutral")]
+const BREAKER_CONFIG: BreakerConfig = BreakerConfig::new("fp").abandoned(AbandonedPermit::Neutral);
+
+const RETRY_BASE: RetryConfig = RetryConfig::new("fp");
+#[cfg(feature = "retry_metrics_off")]
+const RETRY_METRICS: RetryConfig = RETRY_BASE.metrics(false);
+#[cfg(not(feature = "retry_metrics_off"))]
+const RETRY_METRICS: RetryConfig = RETRY_BASE;
+#[cfg(feature = "jitter_full")]
+const RETRY_CONFIG: RetryConfig = RETRY_METRICS.jitter(Jitter::Full);
+#[cfg(feature = "jitter_decorrelated")]
+const RETRY_CONFIG: RetryConfig = RETRY_METRICS.jitter(Jitter::Decorrelated);
+#[cfg(not(any(feature = "jitter_full", feature = "jitter_decorrelated")))]
+const RETRY_CONFIG: RetryConfig = RETRY_METRICS;
+
+/// The observer used with the `observer` feature: records the event kind.
+#[cfg(feature = "observer")]
+fn observe(e: &Event) {
+    let code = match e {
+        Event::Transition(t) => t.to as u32,
+        _ => 100,
+    };
+    SINK.store(code, Relaxed);
+}
+
+#[cfg(not(feature = "observer"))]
+type Obs = NoObserver;
+#[cfg(feature = "observer")]
+type Obs = fn(&Event);
+
+/// The breaker type measured.
+pub type Breaker = CircuitBreaker<TickClock, Obs>;
+/// The retry type measured.
+pub type Retrier = Retry<TickClock, Obs>;
+
+/// The breaker, in RAM: its symbol size is the RAM one breaker takes.
+#[cfg(not(feature = "observer"))]
+#[no_mangle]
+pub static FP_BREAKER: Breaker = CircuitBreaker::new(validated!(BREAKER_CONFIG), TickClock);
+/// The retry, in RAM: its symbol size is the RAM one retry takes.
+#[cfg(not(feature = "observer"))]
+#[no_mangle]
+pub static FP_RETRY: Retrier = Retry::new(validated!(RETRY_CONFIG), TickClock, 0x5EED);
+
+// ---------------------------------------------------------------------------
+// The operation and the sleep
+// ---------------------------------------------------------------------------
+
+#[allow(dead_code)]
+#[inline(always)]
+fn op() -> Result<u32, u32> {
+    let v = unknown(&INPUT);
+    if v & 1 == 0 {
+        Ok(v)
+    } else {
+        Err(v)
+    }
+}
+
+#[allow(dead_code)]
+#[inline(always)]
+fn sleep(d: Duration) {
+    // A real firmware would wait here; storing the delay keeps it observable.
+    SINK.store(d.as_ticks(), Relaxed);
+}
+
+// ---------------------------------------------------------------------------
+// Measured entry points
+// ---------------------------------------------------------------------------
+
+/// `try_acquire` alone (the permit is leaked so its recording is not counted).
+#[cfg(feature = "try_acquire")]
+#[no_mangle]
+#[inline(never)]
+pub fn fp_try_acquire(b: &Breaker) -> u32 {
+    match b.try_acquire() {
+        Ok(p) => {
+            core::mem::forget(p);
+            1
+        }
+        Err(_) => 0,
+    }
+}
+
+/// `try_acquire` then recording an outcome on the permit (drop included).
+#[cfg(feature = "record")]
+#[no_mangle]
+#[inline(never)]
+pub fn fp_record(b: &Breaker, outcome: u32) -> u32 {
+    match b.try_acquire() {
+        Ok(p) => {
+            p.record(match outcome {
+                0 => Outcome::Success,
+                1 => Outcome::Failure,
+                _ => Outcome::Ignore,
+            });
+            1
+        }
+        Err(_) => 0,
+    }
+}
+
+/// `call`: acquire, run, classify (`Err` = failure), record.
+#[cfg(feature = "call")]
+#[no_mangle]
+#[inline(never)]
+pub fn fp_call(b: &Breaker) -> u32 {
+    match b.call(op) {
+        Ok(v) => v,
+        Err(e) => e.is_rejected() as u32,
+    }
+}
+
+/// `state`.
+#[cfg(feature = "state")]
+#[no_mangle]
+#[inline(never)]
+pub fn fp_state(b: &Breaker) -> u32 {
+    b.state() as u32
+}
+
+/// One retry delay step: the first delay of a fresh schedule.
+#[cfg(feature = "retry_step")]
+#[no_mangle]
+#[inline(never)]
+pub fn fp_retry_step(r: &Retrier) -> u32 {
+    r.schedule().next().map_or(0, |d| d.as_ticks())
+}
+
+/// The whole blocking retry loop.
+#[cfg(feature = "retry_call")]
+#[no_mangle]
+#[inline(never)]
+pub fn fp_retry_call(r: &Retrier) -> u32 {
+    match r.call(sleep, op) {
+        Ok(v) => v,
+        Err(e) => e.attempts,
+    }
+}
+
+/// Breaker around retry (the spec's decorator order).
+#[cfg(feature = "breaker_retry")]
+#[no_mangle]
+#[inline(never)]
+pub fn fp_breaker_retry(b: &Breaker, r: &Retrier) -> u32 {
+    match b.call(|| r.call(sleep, op)) {
+        Ok(v) => v,
+        Err(e) => e.is_rejected() as u32,
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+#[entry]
+fn main() -> ! {
+    #[cfg(not(feature = "observer"))]
+    let (breaker, retry): (&Breaker, &Retrier) = (&FP_BREAKER, &FP_RETRY);
+    #[cfg(feature = "observer")]
+    let (breaker, retry): (&Breaker, &Retrier) = (
+        &CircuitBreaker::new(validated!(BREAKER_CONFIG), TickClock)
+            .with_observer(observe as fn(&Event)),
+        &Retry::new(validated!(RETRY_CONFIG), TickClock, 0x5EED).with_observer(observe as fn(&Event)),
+    );
+    let _ = (breaker, retry);
+    loop {
+        #[allow(unused_variables)]
+        let s = unknown(&SELECT);
+        #[allow(unused_mut)]
+        let mut r = 0u32;
+        #[cfg(feature = "try_acquire")]
+        if s == 1 {
+            r = fp_try_acquire(breaker);
+        }
+        #[cfg(feature = "record")]
+        if s == 2 {
+            r = fp_record(breaker, unknown(&INPUT));
+        }
+        #[cfg(feature = "call")]
+        if s == 3 {
+            r = fp_call(breaker);
+        }
+        #[cfg(feature = "state")]
+        if s == 4 {
+            r = fp_state(breaker);
+        }
+        #[cfg(feature = "retry_step")]
+        if s == 5 {
+            r = fp_retry_step(retry);
+        }
+        #[cfg(feature = "retry_call")]
+        if s == 6 {
+            r = fp_retry_call(retry);
+        }
+        #[cfg(feature = "breaker_retry")]
+        if s == 7 {
+            r = fp_breaker_retry(breaker, retry);
+        }
+        SINK.store(r, Relaxed);
+    }
+}
+
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
