@@ -117,10 +117,12 @@ API=(
     "state|state|none|state"
     "retry_step|retry_step|none|one retry delay step (schedule().next())"
     "retry_call|retry_call|none|retry call (whole blocking loop)"
-    "breaker_retry|breaker_retry|none|breaker.call(|| retry.call(op))"
+    "breaker_retry|breaker_retry|none|breaker.call(retry.call(op)) (breaker around retry)"
 )
+# feature|label|reference build (default: all)
 OPTIONS=(
-    "observer|an observer (fn(&Event)) on breaker and retry"
+    "on_stack|breaker and retry built in main's frame instead of statics"
+    "observer|an observer (fn(&Event)) on breaker and retry (vs. on_stack)|all,on_stack"
     "abandoned_neutral|abandoned permit = neutral"
     "retry_metrics_off|retry metrics off"
     "jitter_full|full jitter"
@@ -156,9 +158,11 @@ for target in "${TARGETS[@]}"; do
     say "| option, on top of the default configuration | flash bytes added |"
     say "|---|---:|"
     for entry in "${OPTIONS[@]}"; do
-        IFS='|' read -r feat label <<<"$entry"
+        IFS='|' read -r feat label reference <<<"$entry"
         elf=$(build "$target" "all,$feat")
-        say "| $label | $(($(flash "$elf") - f_all)) |"
+        ref=$f_all
+        [ -n "$reference" ] && ref=$(flash "$(build "$target" "$reference")")
+        say "| $label | $(($(flash "$elf") - ref)) |"
     done
     say ""
     say "RAM: one breaker (FP_BREAKER) $(symsize "$all" FP_BREAKER) bytes, one retry (FP_RETRY) $(symsize "$all" FP_RETRY) bytes"

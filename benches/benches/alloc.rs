@@ -5,7 +5,7 @@
 
 use std::hint::black_box;
 use totem_benches::alloc_count::{snapshot, Counting, Stats};
-use totem_benches::subjects::{backoff, backon, cbrs, failsafe, recloser};
+use totem_benches::subjects::{backoff, backon, cbrs, failsafe, recloser, totem};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -14,6 +14,7 @@ const CALLS: u64 = 100_000;
 
 struct Line {
     name: &'static str,
+    size_of: usize,
     construction: Stats,
     first_call: Stats,
     steady: Stats,
@@ -34,6 +35,7 @@ fn measure<S>(name: &'static str, new: impl Fn() -> S, call: impl Fn(&S, u64)) -
     drop(subject);
     Line {
         name,
+        size_of: std::mem::size_of::<S>(),
         construction: s1.since(s0),
         first_call: s2.since(s1),
         steady: s3.since(s2),
@@ -58,6 +60,24 @@ fn main() {
         return;
     }
     let mut lines = Vec::new();
+
+    let mut l = measure("**Totem** breaker", totem::new, |b, x| {
+        black_box(totem::call(b, x)).ok();
+    });
+    l.rejection = Some(rejections(totem::new_open, |b, x| {
+        black_box(totem::call(b, x)).ok();
+    }));
+    lines.push(l);
+    lines.push(measure("**Totem** retry (metrics on)", || totem::retry(true), |r, x| {
+        black_box(totem::retry_call(r, x)).ok();
+    }));
+    lines.push(measure(
+        "**Totem** breaker + retry",
+        || (totem::new(), totem::retry(true)),
+        |(b, r), x| {
+            black_box(totem::breaker_retry(b, r, x)).ok();
+        },
+    ));
 
     let mut l = measure("failsafe", failsafe::new, |b, x| {
         black_box(failsafe::call(b, x)).ok();
@@ -91,16 +111,17 @@ fn main() {
     }));
 
     println!("\n### Heap: construction and per call (counting global allocator, {CALLS} calls)\n");
-    println!("| subject | heap live after construction (bytes) | allocations at construction | allocations in the first call | allocations per call (steady) | bytes per call (steady) | allocations per open rejection |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("| subject | size_of (bytes, inline) | heap live after construction (bytes) | allocations at construction | allocations in the first call | allocations per call (steady) | bytes per call (steady) | allocations per open rejection |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for l in &lines {
         let rej = l.rejection.map_or_else(
             || "-".to_owned(),
             |r| format!("{}", r.allocs as f64 / CALLS as f64),
         );
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             l.name,
+            l.size_of,
             l.construction.live_bytes(),
             l.construction.allocs,
             l.first_call.allocs,

@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use totem_benches::contended::{measure, print_table, Config, Outcome};
-use totem_benches::subjects::{baseline, cbrs, failsafe, recloser};
+use totem_benches::subjects::{baseline, cbrs, failsafe, recloser, totem};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +35,12 @@ fn main() {
         let m = Arc::new(Mutex::new(0u64));
         out.push(measure("Mutex<u64> lock + increment + call", &cfg, |i| {
             black_box(baseline::mutex(&m, i)).ok();
+        }));
+    }
+    if wanted("totem") {
+        let b = Arc::new(totem::new());
+        out.push(measure("**Totem**", &cfg, |i| {
+            black_box(totem::call(&b, i)).ok();
         }));
     }
     if wanted("failsafe") {
@@ -66,4 +72,12 @@ fn main() {
         cfg.min_cpu
     );
     print_table(&out, "AtomicU64::fetch_add + call");
+    let ns = |name: &str| out.iter().find(|o| o.name == name).and_then(|o| o.ns_per_call);
+    if let (Some(t), Some(f)) = (ns("**Totem**"), ns("AtomicU64::fetch_add + call")) {
+        let r = t / f;
+        println!(
+            "\ntarget: contended Totem <= 1.2x contended fetch_add: {r:.2}x, {}",
+            if r <= 1.2 { "met" } else { "**missed**" }
+        );
+    }
 }

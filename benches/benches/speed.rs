@@ -9,7 +9,7 @@ use std::hint::black_box;
 use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
 use totem_benches::report::{print_table, Row};
-use totem_benches::subjects::{backoff, backon, baseline, cbrs, failsafe, recloser};
+use totem_benches::subjects::{backoff, backon, baseline, cbrs, failsafe, recloser, totem};
 
 fn baselines(c: &mut Criterion) {
     let mut g = c.benchmark_group("baseline");
@@ -20,12 +20,15 @@ fn baselines(c: &mut Criterion) {
     let m = Mutex::new(0u64);
     g.bench_function("mutex", |b| b.iter(|| baseline::mutex(&m, x)));
     g.bench_function("instant_now", |b| b.iter(baseline::instant_now));
+    g.bench_function("std_clock_now", |b| b.iter(baseline::std_clock_now));
     g.finish();
 }
 
 fn closed_success(c: &mut Criterion) {
     let mut g = c.benchmark_group("closed_success");
     let x = black_box(42u64);
+    let tb = totem::new();
+    g.bench_function("totem", |b| b.iter(|| totem::call(&tb, x)));
     let fs = failsafe::new();
     g.bench_function("failsafe", |b| b.iter(|| failsafe::call(&fs, x)));
     let rc = recloser::new();
@@ -38,6 +41,10 @@ fn closed_success(c: &mut Criterion) {
 fn open_rejection(c: &mut Criterion) {
     let mut g = c.benchmark_group("open_rejection");
     let x = black_box(42u64);
+    let tb = totem::new_open();
+    g.bench_function("totem", |b| b.iter(|| totem::call(&tb, x)));
+    let tc = totem::new_open_on(totem::CoarseClock);
+    g.bench_function("totem_coarse_clock", |b| b.iter(|| totem::call(&tc, x)));
     let fs = failsafe::new_open();
     g.bench_function("failsafe", |b| b.iter(|| failsafe::call(&fs, x)));
     let rc = recloser::new_open();
@@ -47,9 +54,22 @@ fn open_rejection(c: &mut Criterion) {
     g.finish();
 }
 
+fn half_open_rejection(c: &mut Criterion) {
+    let mut g = c.benchmark_group("half_open_rejection");
+    let x = black_box(42u64);
+    totem::with_half_open_probe_taken(|tb| {
+        g.bench_function("totem", |b| b.iter(|| totem::call(tb, x)));
+    });
+    g.finish();
+}
+
 fn retry_first_ok(c: &mut Criterion) {
     let mut g = c.benchmark_group("retry_first_ok");
     let x = black_box(42u64);
+    let on = totem::retry(true);
+    g.bench_function("totem_metrics_on", |b| b.iter(|| totem::retry_call(&on, x)));
+    let off = totem::retry(false);
+    g.bench_function("totem_metrics_off", |b| b.iter(|| totem::retry_call(&off, x)));
     g.bench_function("backon", |b| b.iter(|| backon::call(x)));
     let policy = backoff::new();
     g.bench_function("backoff", |b| b.iter(|| backoff::call(&policy, x)));
@@ -59,6 +79,11 @@ fn retry_first_ok(c: &mut Criterion) {
 fn breaker_retry(c: &mut Criterion) {
     let mut g = c.benchmark_group("breaker_retry");
     let x = black_box(42u64);
+    let (tb, tr) = (totem::new(), totem::retry(true));
+    g.bench_function("totem", |b| b.iter(|| totem::breaker_retry(&tb, &tr, x)));
+    g.bench_function("totem_retry_through", |b| {
+        b.iter(|| totem::retry_through(&tb, &tr, x))
+    });
     let fs = failsafe::new();
     g.bench_function("failsafe_backon", |b| {
         b.iter(|| {
@@ -92,12 +117,14 @@ fn tables() {
             row("AtomicU64::fetch_add(Relaxed) + call", "baseline", "fetch_add"),
             row("Mutex<u64> lock + increment + call", "baseline", "mutex"),
             row("Instant::now()", "baseline", "instant_now"),
+            row("totem_std::StdClock.now()", "baseline", "std_clock_now"),
         ],
         &[fetch_add, now],
     );
     print_table(
         "Closed breaker, successful call",
         &[
+            row("**Totem**", "closed_success", "totem"),
             row("failsafe", "closed_success", "failsafe"),
             row("recloser", "closed_success", "recloser"),
             row("circuitbreaker-rs", "closed_success", "circuitbreaker_rs"),
@@ -105,8 +132,11 @@ fn tables() {
         &[fetch_add],
     );
     print_table(
-        "Open breaker, rejected call",
+        "Open (and half-open) breaker, rejected call",
         &[
+            row("**Totem** (StdClock)", "open_rejection", "totem"),
+            row("Totem on a coarse clock (CLOCK_MONOTONIC_COARSE, not in totem-std)", "open_rejection", "totem_coarse_clock"),
+            row("**Totem**, HALF_OPEN, probe slot taken (StdClock)", "half_open_rejection", "totem"),
             row("failsafe", "open_rejection", "failsafe"),
             row("recloser", "open_rejection", "recloser"),
             row("circuitbreaker-rs", "open_rejection", "circuitbreaker_rs"),
@@ -116,6 +146,8 @@ fn tables() {
     print_table(
         "Retry whose first attempt succeeds",
         &[
+            row("**Totem**, metrics on", "retry_first_ok", "totem_metrics_on"),
+            row("**Totem**, metrics off", "retry_first_ok", "totem_metrics_off"),
             row("backon (blocking)", "retry_first_ok", "backon"),
             row("backoff `retry`", "retry_first_ok", "backoff"),
         ],
@@ -124,10 +156,71 @@ fn tables() {
     print_table(
         "Breaker around retry",
         &[
+            row("**Totem** `breaker.call(retry.call(op))`", "breaker_retry", "totem"),
+            row("**Totem** `retry.call_through(&breaker, op)`", "breaker_retry", "totem_retry_through"),
             row("failsafe(backon(op))", "breaker_retry", "failsafe_backon"),
             row("recloser(backon(op))", "breaker_retry", "recloser_backon"),
         ],
         &[fetch_add],
+    );
+}
+
+/// The speed targets, as ratios within this run.
+fn targets() {
+    use totem_benches::report::median;
+    let m = |g: &str, f: &str| median(g, f).map(|e| e.point);
+    println!("\n### Targets (single thread)\n");
+    println!("| target | measured | limit | verdict |");
+    println!("|---|---:|---:|---|");
+    let verdict = |name: &str, value: Option<f64>, limit: f64, unit: &str| match value {
+        Some(v) => println!(
+            "| {name} | {v:.2}{unit} | {limit:.2}{unit} | {} |",
+            if v <= limit { "met" } else { "**missed**" }
+        ),
+        None => println!("| {name} | not run | {limit:.2}{unit} | - |"),
+    };
+    let ratio = |a: Option<f64>, b: Option<f64>| Some(a? / b?);
+    let fetch_add = m("baseline", "fetch_add");
+    verdict(
+        "closed-path success ÷ fetch_add",
+        ratio(m("closed_success", "totem"), fetch_add),
+        1.3,
+        "×",
+    );
+    verdict(
+        "open rejection ÷ Instant::now (StdClock)",
+        ratio(m("open_rejection", "totem"), m("baseline", "instant_now")),
+        1.1,
+        "×",
+    );
+    verdict(
+        "half-open rejection ÷ Instant::now (StdClock)",
+        ratio(m("half_open_rejection", "totem"), m("baseline", "instant_now")),
+        1.1,
+        "×",
+    );
+    verdict(
+        "open rejection on a coarse clock ÷ Instant::now",
+        ratio(m("open_rejection", "totem_coarse_clock"), m("baseline", "instant_now")),
+        1.1,
+        "×",
+    );
+    let off = m("retry_first_ok", "totem_metrics_off");
+    let on = m("retry_first_ok", "totem_metrics_on");
+    verdict(
+        "retry, first attempt ok, metrics off ÷ backon",
+        ratio(off, m("retry_first_ok", "backon")),
+        1.0,
+        "×",
+    );
+    // "At most one atomic add more": metrics on minus metrics off, against
+    // one fetch_add minus the plain call it wraps.
+    let one_add = (|| Some(fetch_add? - m("baseline", "plain")?))();
+    verdict(
+        "retry metrics on − metrics off (ns), limit = one fetch_add",
+        (|| Some(on? - off?))(),
+        one_add.unwrap_or(f64::NAN),
+        " ns",
     );
 }
 
@@ -136,10 +229,12 @@ fn main() {
     baselines(&mut c);
     closed_success(&mut c);
     open_rejection(&mut c);
+    half_open_rejection(&mut c);
     retry_first_ok(&mut c);
     breaker_retry(&mut c);
     c.final_summary();
     if std::env::args().any(|a| a == "--bench") {
         tables();
+        targets();
     }
 }

@@ -10,6 +10,135 @@
 
 use crate::op;
 
+/// Totem: `totem-core` on `totem_std::StdClock`, built the way `totem-std`
+/// builds it (`totem_std::breaker`, `totem_std::retry`), default settings
+/// except where a bench needs a state to last (long timeouts, so that an OPEN
+/// or HALF_OPEN breaker stays so for the whole measurement).
+pub mod totem {
+    use super::op;
+    use totem_core::{
+        BreakerConfig, CallError, CircuitBreaker, Clock, Duration, Instant, Permit, RetryConfig,
+        RetryError, State,
+    };
+    pub use totem_std::StdClock;
+
+    /// A breaker on the default std clock.
+    pub type Breaker = CircuitBreaker<StdClock>;
+    /// A retry on the default std clock.
+    pub type Retry = totem_core::Retry<StdClock>;
+
+    /// Long enough for any measurement (the core's limit is about 37 h).
+    const LONG: Duration = Duration::from_secs(3_600);
+
+    /// `totem_std::breaker(BreakerConfig::new("bench"))`: the defaults.
+    pub fn new() -> Breaker {
+        totem_std::breaker(BreakerConfig::new("bench")).expect("valid config")
+    }
+
+    /// A breaker on `clock`, tripped OPEN by `failure_threshold` failures,
+    /// with an hour to go before a probe.
+    pub fn new_open_on<C: Clock>(clock: C) -> CircuitBreaker<C> {
+        let b = CircuitBreaker::try_new(BreakerConfig::new("bench").reset_timeout(LONG), clock)
+            .expect("valid config");
+        while b.state() != State::Open {
+            let _ = b.call(|| op::err(()));
+        }
+        b
+    }
+
+    /// A default breaker (std clock) tripped OPEN.
+    pub fn new_open() -> Breaker {
+        new_open_on(StdClock)
+    }
+
+    /// A breaker in HALF_OPEN whose only probe slot is taken by the returned
+    /// permit: every other call is rejected until the permit is settled or
+    /// dropped (hold it for the whole measurement).
+    pub fn with_half_open_probe_taken<R>(f: impl FnOnce(&Breaker) -> R) -> R {
+        let b = CircuitBreaker::try_new(
+            BreakerConfig::new("bench")
+                .reset_timeout(Duration::from_millis(1))
+                .half_open_timeout(LONG),
+            StdClock,
+        )
+        .expect("valid config");
+        while b.state() != State::Open {
+            let _ = b.call(|| op::err(()));
+        }
+        while b.state() != State::HalfOpen {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let probe: Permit<'_, StdClock> = b.try_acquire().expect("the probe is admitted");
+        assert!(b.try_acquire().is_err(), "a second probe must be rejected");
+        let r = f(&b);
+        assert_eq!(b.state(), State::HalfOpen, "stayed half-open for the whole measurement");
+        probe.success();
+        r
+    }
+
+    /// `breaker.call(|| Ok(black_box(x)))`.
+    #[inline]
+    pub fn call<C: Clock>(b: &CircuitBreaker<C>, x: u64) -> Result<u64, CallError<()>> {
+        b.call(|| op::ok::<()>(x))
+    }
+
+    /// `totem_std::retry(RetryConfig::new("bench").metrics(metrics))`.
+    pub fn retry(metrics: bool) -> Retry {
+        totem_std::retry(RetryConfig::new("bench").metrics(metrics)).expect("valid config")
+    }
+
+    /// `retry.call(totem_std::sleep, || Ok(black_box(x)))`.
+    #[inline]
+    pub fn retry_call(r: &Retry, x: u64) -> Result<u64, RetryError<()>> {
+        r.call(totem_std::sleep, || op::ok::<()>(x))
+    }
+
+    /// Breaker around retry (the spec's decorator order):
+    /// `breaker.call(|| retry.call(sleep, op))`.
+    #[inline]
+    pub fn breaker_retry(b: &Breaker, r: &Retry, x: u64) -> Result<u64, CallError<RetryError<()>>> {
+        b.call(|| r.call(totem_std::sleep, || op::ok::<()>(x)))
+    }
+
+    /// Retry around breaker: `retry.call_through(&breaker, sleep, op)`.
+    #[inline]
+    pub fn retry_through(b: &Breaker, r: &Retry, x: u64) -> Result<u64, RetryError<CallError<()>>> {
+        r.call_through(b, totem_std::sleep, || op::ok::<()>(x))
+    }
+
+    /// A coarse monotonic clock, defined here only to show what one would
+    /// change (it is not part of totem-std): `CLOCK_MONOTONIC_COARSE`, read
+    /// through the vDSO without touching the hardware counter, with the
+    /// resolution of the kernel tick (1–4 ms; see `clock_getres`).
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct CoarseClock;
+
+    impl Clock for CoarseClock {
+        #[inline]
+        fn now(&self) -> Instant {
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
+            unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+            let ms = (ts.tv_sec as u64).wrapping_mul(1_000) + (ts.tv_nsec as u64) / 1_000_000;
+            Instant::from_ticks(ms as u32)
+        }
+    }
+
+    /// The resolution of [`CoarseClock`], from `clock_getres`.
+    pub fn coarse_resolution() -> std::time::Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: as above.
+        unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+        std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+}
+
 /// failsafe 1.3: `Config::new().build()`, the documented default
 /// (success rate over a time window, or else 5 consecutive failures).
 pub mod failsafe {
@@ -175,5 +304,12 @@ pub mod baseline {
     #[inline]
     pub fn instant_now() -> std::time::Instant {
         std::time::Instant::now()
+    }
+
+    /// One read of `totem_std::StdClock`, Totem's default clock on std.
+    #[inline]
+    pub fn std_clock_now() -> totem_core::Instant {
+        use totem_core::Clock;
+        totem_std::StdClock.now()
     }
 }

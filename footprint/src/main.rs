@@ -111,11 +111,11 @@ pub type Breaker = CircuitBreaker<TickClock, Obs>;
 pub type Retrier = Retry<TickClock, Obs>;
 
 /// The breaker, in RAM: its symbol size is the RAM one breaker takes.
-#[cfg(not(feature = "observer"))]
+#[cfg(not(any(feature = "observer", feature = "on_stack")))]
 #[no_mangle]
 pub static FP_BREAKER: Breaker = CircuitBreaker::new(validated!(BREAKER_CONFIG), TickClock);
 /// The retry, in RAM: its symbol size is the RAM one retry takes.
-#[cfg(not(feature = "observer"))]
+#[cfg(not(any(feature = "observer", feature = "on_stack")))]
 #[no_mangle]
 pub static FP_RETRY: Retrier = Retry::new(validated!(RETRY_CONFIG), TickClock, 0x5EED);
 
@@ -230,8 +230,16 @@ pub fn fp_breaker_retry(b: &Breaker, r: &Retrier) -> u32 {
 
 #[entry]
 fn main() -> ! {
-    #[cfg(not(feature = "observer"))]
+    #[cfg(not(any(feature = "observer", feature = "on_stack")))]
     let (breaker, retry): (&Breaker, &Retrier) = (&FP_BREAKER, &FP_RETRY);
+    // `with_observer` is not a `const fn`, so an observed breaker cannot be a
+    // `static`: both it and its no-observer reference (`on_stack`) live in
+    // `main`'s frame, and the observer's cost is the difference of the two.
+    #[cfg(all(feature = "on_stack", not(feature = "observer")))]
+    let (breaker, retry): (&Breaker, &Retrier) = (
+        &CircuitBreaker::new(validated!(BREAKER_CONFIG), TickClock),
+        &Retry::new(validated!(RETRY_CONFIG), TickClock, 0x5EED),
+    );
     #[cfg(feature = "observer")]
     let (breaker, retry): (&Breaker, &Retrier) = (
         &CircuitBreaker::new(validated!(BREAKER_CONFIG), TickClock)
