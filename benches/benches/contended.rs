@@ -13,6 +13,9 @@ use std::sync::{Arc, Mutex};
 use totem_benches::contended::{measure, print_table, Config, Outcome};
 use totem_benches::subjects::{baseline, cbrs, failsafe, recloser, totem};
 
+/// Dependent multiplies after the fetch_add in the "private work" row.
+const PRIVATE_WORK: usize = 8;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if !args.iter().any(|a| a == "--bench") {
@@ -29,6 +32,21 @@ fn main() {
         let c = Arc::new(AtomicU64::new(0));
         out.push(measure("AtomicU64::fetch_add + call", &cfg, |i| {
             black_box(baseline::fetch_add(&c, i)).ok();
+        }));
+    }
+    if wanted("fetch_add") {
+        // The same shared fetch_add followed by private work that costs about
+        // what Totem adds around its one shared RMW in a single thread: it
+        // shows how much of a contended ratio is the baseline's batching
+        // (back-to-back RMWs can each take the line for several increments).
+        let c = Arc::new(AtomicU64::new(0));
+        out.push(measure("AtomicU64::fetch_add + call + ~8 ns private work", &cfg, |i| {
+            black_box(baseline::fetch_add(&c, i)).ok();
+            let mut v = i;
+            for _ in 0..PRIVATE_WORK {
+                v = black_box(v.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            }
+            black_box(v);
         }));
     }
     if wanted("mutex") {

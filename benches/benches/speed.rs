@@ -21,6 +21,9 @@ fn baselines(c: &mut Criterion) {
     g.bench_function("mutex", |b| b.iter(|| baseline::mutex(&m, x)));
     g.bench_function("instant_now", |b| b.iter(baseline::instant_now));
     g.bench_function("std_clock_now", |b| b.iter(baseline::std_clock_now));
+    g.bench_function("coarse_clock_now", |b| {
+        b.iter(|| totem_core::Clock::now(&totem::CoarseClock))
+    });
     g.finish();
 }
 
@@ -118,6 +121,7 @@ fn tables() {
             row("Mutex<u64> lock + increment + call", "baseline", "mutex"),
             row("Instant::now()", "baseline", "instant_now"),
             row("totem_std::StdClock.now()", "baseline", "std_clock_now"),
+            row("CoarseClock.now() (CLOCK_MONOTONIC_COARSE)", "baseline", "coarse_clock_now"),
         ],
         &[fetch_add, now],
     );
@@ -235,6 +239,10 @@ fn main() {
     c.final_summary();
     if std::env::args().any(|a| a == "--bench") {
         tables();
+        println!(
+            "\nCoarseClock resolution (clock_getres(CLOCK_MONOTONIC_COARSE)): {:?}",
+            totem::coarse_resolution()
+        );
         targets();
     }
 }
