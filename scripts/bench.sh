@@ -24,12 +24,14 @@ check)
     ;;
 quick)
     CRITERION=(--warm-up-time 0.5 --measurement-time 1)
-    export TOTEM_CONTENDED_ROUNDS=${TOTEM_CONTENDED_ROUNDS:-7}
+    export TOTEM_CONTENDED_ROUNDS=${TOTEM_CONTENDED_ROUNDS:-5}
+    export TOTEM_CONTENDED_MAX_ROUNDS=${TOTEM_CONTENDED_MAX_ROUNDS:-25}
     export TOTEM_CONTENDED_PHASE_MS=${TOTEM_CONTENDED_PHASE_MS:-10}
     ;;
 full)
     CRITERION=(--warm-up-time 2 --measurement-time 5)
-    export TOTEM_CONTENDED_ROUNDS=${TOTEM_CONTENDED_ROUNDS:-31}
+    export TOTEM_CONTENDED_ROUNDS=${TOTEM_CONTENDED_ROUNDS:-15}
+    export TOTEM_CONTENDED_MAX_ROUNDS=${TOTEM_CONTENDED_MAX_ROUNDS:-150}
     export TOTEM_CONTENDED_PHASE_MS=${TOTEM_CONTENDED_PHASE_MS:-20}
     ;;
 *)
@@ -50,7 +52,7 @@ cargo bench -p totem-benches --no-run 2>&1 | tail -n 1
     echo "- rustc: $(rustc -V)"
     echo "- CPU: $(lscpu | awk -F: '/Model name/ { gsub(/^ +/, "", $2); print $2; exit }'), nproc = $(nproc), $(lscpu | awk -F: '/Hypervisor vendor/ { gsub(/^ +/, "", $2); print "hypervisor " $2; exit }')"
     echo "- load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "- criterion: ${CRITERION[*]}; contended: $TOTEM_CONTENDED_ROUNDS rounds of $TOTEM_CONTENDED_PHASE_MS ms"
+    echo "- criterion: ${CRITERION[*]}; contended: until $TOTEM_CONTENDED_ROUNDS rounds are kept (at most $TOTEM_CONTENDED_MAX_ROUNDS), $TOTEM_CONTENDED_PHASE_MS ms per phase"
     echo
     echo "## Single thread (criterion, median of 100 samples)"
     cargo bench -p totem-benches --bench speed -- --noplot "${CRITERION[@]}" 2>&1 |

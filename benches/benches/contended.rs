@@ -2,7 +2,8 @@
 //! parallelism check of `totem_benches::contended` (rounds where the two
 //! threads did not really run at the same time are discarded and counted).
 //!
-//! Tuning through the environment: `TOTEM_CONTENDED_ROUNDS` (21),
+//! Tuning through the environment: `TOTEM_CONTENDED_ROUNDS` (21 kept rounds),
+//! `TOTEM_CONTENDED_MAX_ROUNDS` (5 × that),
 //! `TOTEM_CONTENDED_PHASE_MS` (20), `TOTEM_CONTENDED_MIN_SPEEDUP` (1.7),
 //! `TOTEM_CONTENDED_MIN_CPU` (0.9). A first argument that is not a flag
 //! filters subjects by substring.
@@ -14,7 +15,7 @@ use totem_benches::contended::{measure, print_table, Config, Outcome};
 use totem_benches::subjects::{baseline, cbrs, failsafe, recloser, totem};
 
 /// Dependent multiplies after the fetch_add in the "private work" row.
-const PRIVATE_WORK: usize = 8;
+const PRIVATE_WORK: usize = 40;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,7 +41,7 @@ fn main() {
         // shows how much of a contended ratio is the baseline's batching
         // (back-to-back RMWs can each take the line for several increments).
         let c = Arc::new(AtomicU64::new(0));
-        out.push(measure("AtomicU64::fetch_add + call + ~8 ns private work", &cfg, |i| {
+        out.push(measure("AtomicU64::fetch_add + call + private work (1 thread ≈ Totem)", &cfg, |i| {
             black_box(baseline::fetch_add(&c, i)).ok();
             let mut v = i;
             for _ in 0..PRIVATE_WORK {
@@ -81,9 +82,11 @@ fn main() {
     }
     println!(
         "\n### Contended: 2 threads, one shared breaker, closed, successful calls\n\n\
-         config: {} rounds, {} ms per phase, kept if plain-pair speedup >= {}, \
-         overlap >= {}, CPU/wall >= {} per thread\n",
+         config: rounds run until {} are kept (at most {}), {} ms per phase; a round is kept if \
+         the plain-pair speedup >= {} before and after it, the two threads overlap >= {} \
+         and each got CPU/wall >= {}\n",
         cfg.rounds,
+        cfg.max_rounds,
         cfg.phase.as_millis(),
         cfg.min_speedup,
         cfg.min_overlap,

@@ -29,8 +29,13 @@ use std::time::{Duration, Instant};
 /// How the harness runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Config {
-    /// Rounds per subject (`TOTEM_CONTENDED_ROUNDS`, default 21).
+    /// Rounds to keep per subject (`TOTEM_CONTENDED_ROUNDS`, default 21):
+    /// the harness runs rounds until this many pass the parallelism check,
+    /// or until it has run [`Config::max_rounds`].
     pub rounds: usize,
+    /// Most rounds run per subject (`TOTEM_CONTENDED_MAX_ROUNDS`, default
+    /// 5 × `rounds`).
+    pub max_rounds: usize,
     /// Target length of one phase (`TOTEM_CONTENDED_PHASE_MS`, default 20 ms).
     pub phase: Duration,
     /// Smallest plain-pair speedup that counts as parallel
@@ -53,8 +58,10 @@ impl Config {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(default)
         }
+        let rounds = var("TOTEM_CONTENDED_ROUNDS", 21);
         Config {
-            rounds: var("TOTEM_CONTENDED_ROUNDS", 21),
+            rounds,
+            max_rounds: var("TOTEM_CONTENDED_MAX_ROUNDS", 5 * rounds),
             phase: Duration::from_millis(var("TOTEM_CONTENDED_PHASE_MS", 20)),
             min_speedup: var("TOTEM_CONTENDED_MIN_SPEEDUP", 1.7),
             min_overlap: 0.9,
@@ -76,7 +83,7 @@ pub struct Outcome {
     pub ns_single: f64,
     /// Rounds kept.
     pub kept: usize,
-    /// Rounds run.
+    /// Rounds run (kept and discarded).
     pub rounds: usize,
     /// Median plain-pair speedup over all rounds (2.0 = perfectly parallel).
     pub speedup: f64,
@@ -185,7 +192,9 @@ pub fn measure<F: Fn(u64) + Sync>(name: &str, cfg: &Config, f: F) -> Outcome {
     let mut kept = Vec::new();
     let mut speedups = Vec::new();
     let mut singles = Vec::new();
-    for _ in 0..cfg.rounds {
+    let mut run = 0;
+    while kept.len() < cfg.rounds && run < cfg.max_rounds {
+        run += 1;
         let t1 = run_threads(1, n_plain, &plain)[0].wall().as_nanos() as f64;
         t1_best = t1_best.min(t1);
         let speedup = |t: &[Timing]| {
@@ -231,7 +240,7 @@ pub fn measure<F: Fn(u64) + Sync>(name: &str, cfg: &Config, f: F) -> Outcome {
         range,
         ns_single: median(&mut singles),
         kept: kept_n,
-        rounds: cfg.rounds,
+        rounds: run,
         speedup: median(&mut speedups),
     }
 }
