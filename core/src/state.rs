@@ -12,10 +12,10 @@
 //! +----------------+--------------+--------------+-----------------+--------+
 //!
 //!   kind        0 Closed, 1 Open, 2 HalfOpen (no probe yet this episode),
-//!               3 Probing (half-open, first probe admitted), 4 ForcedOpen,
+//!               3 Probing (half-open, a probe admitted), 4 ForcedOpen,
 //!               5 Disabled
-//!   generation  +1 (mod 256) on every transition and on the first probe of a
-//!               half-open episode; a permit remembers it, so a result from an
+//!   generation  +1 (mod 256) on every transition and on a half-open probe
+//!               admitted while no other is in flight; a permit remembers it, so a result from an
 //!               earlier generation is counted but drives nothing
 //!   admitted    half-open slots in use (probes in flight + probes succeeded)
 //!   successes   successful probes this episode
@@ -33,7 +33,8 @@
 //!         not match the word is not published yet (its deadline counts as not
 //!         passed)
 //!   time  Open: when it opened; HalfOpen: when it opened (half-open began
-//!         reset_timeout later); Probing: when the first probe was admitted;
+//!         reset_timeout later); Probing: when the probe that found none in
+//!         flight was admitted;
 //!         Closed, ForcedOpen, Disabled: when that state began
 //! ```
 //!
