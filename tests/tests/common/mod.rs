@@ -39,7 +39,7 @@ pub fn secs(n: u32) -> Duration {
 }
 
 /// A breaker on `clock` reporting to `rec`.
-pub fn breaker<'a, C: Clock, O: Observer>(
+pub fn breaker<C: Clock, O: Observer>(
     cfg: BreakerConfig,
     clock: C,
     rec: O,
