@@ -611,7 +611,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 
     #[cold]
     fn acquire_slow(&self, mut w: Word) -> Result<Permit<'_, C, O>, Rejected> {
-        let mut now = None;
+        // OPEN and probing decide on the time: read it once, up front.
+        let mut now = match w.kind {
+            Kind::Open | Kind::Probing => Some(self.now_millis()),
+            _ => None,
+        };
         loop {
             let stamp = self.load_stamp();
             match decide_acquire(w, stamp, now, &self.limits) {
