@@ -26,6 +26,9 @@ done
 step "demo: a breaker trips on a flaky dependency and recovers"
 cargo run --locked -q -p totem-std --example demo
 
+step "docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace
+
 step "doc tests"
 cargo test --locked --workspace --doc
 

@@ -16,9 +16,21 @@ use crate::primitive::{bump, bump_by, const_fn, read, AtomicCounter, AtomicU32, 
 /// The longest `max_delay` and `deadline`: 2^31 − 1 ms (about 24.8 days),
 /// half the wrapping 32-bit millisecond clock, so elapsed time stays
 /// unambiguous.
+///
+/// ```
+/// use totem_core::{retry::MAX_DELAY_MS, Duration, RetryConfig};
+/// assert!(RetryConfig::new("x").max_delay(Duration::from_ticks(MAX_DELAY_MS)).validate().is_ok());
+/// ```
 pub const MAX_DELAY_MS: u32 = i32::MAX as u32;
 
 /// How many error classes the retry metrics keep apart.
+///
+/// ```
+/// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
+/// # let clock = ManualClock::new();
+/// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+/// assert_eq!(retry.snapshot().errors_by_class.len(), totem_core::retry::ERROR_CLASSES);
+/// ```
 pub const ERROR_CLASSES: usize = 8;
 
 /// Why a retried call returned an error.
@@ -207,6 +219,14 @@ const fn fold_seed(seed: u64) -> u32 {
 /// through a bijective mixer) whose state is one atomic, so one `Retry` in a
 /// `static` can be shared by threads and interrupts without a lock. Each draw
 /// is one `fetch_add`. Not cryptographic.
+///
+/// ```
+/// # use totem_core::{validated, Jitter, ManualClock, Retry, RetryConfig};
+/// # let clock = ManualClock::new();
+/// let retry = Retry::new(validated!(RetryConfig::new("x").jitter(Jitter::Full)), &clock, 9);
+/// let schedule: totem_core::Backoff<totem_core::retry::SharedRng<'_>> = retry.schedule();
+/// assert_eq!(schedule.count(), 2);
+/// ```
 #[derive(Debug)]
 pub struct SharedRng<'a>(&'a AtomicU32);
 
