@@ -712,22 +712,37 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         mut sleep: impl FnMut(Duration),
         mut op: impl FnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
-        let result = op();
-        // The first attempt's success is the hot path: no schedule, no clock.
-        if result.is_ok() && !policy.should_retry(&result) {
-            if self.config.get().metrics {
-                bump(&self.counters.succeeded);
-            }
-            return finish(result, 1, GiveUp::NotRetryable);
-        }
+        let mut result = match self.first(op(), policy) {
+            Ok(done) => return done,
+            Err(result) => result,
+        };
         let mut run = Run::new(self);
-        let mut result = result;
         loop {
             match run.after(result, policy) {
                 Next::Return(r) => return r,
                 Next::Sleep(d) => sleep(d),
             }
             result = op();
+        }
+    }
+
+    /// The first attempt is the hot path: a success that needs no retry
+    /// returns at once (no schedule, no clock, one counter); anything else
+    /// comes back as `Err` to enter the retry loop.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    fn first<T, E>(
+        &self,
+        result: Result<T, E>,
+        policy: &impl RetryPolicy<T, E>,
+    ) -> Result<Result<T, RetryError<E>>, Result<T, E>> {
+        if result.is_ok() && !policy.should_retry(&result) {
+            if self.config.get().metrics {
+                bump(&self.counters.succeeded);
+            }
+            Ok(finish(result, 1, GiveUp::NotRetryable))
+        } else {
+            Err(result)
         }
     }
 
@@ -796,15 +811,11 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     where
         F: Future<Output = Result<T, E>>,
     {
-        let result = op().await;
-        if result.is_ok() && !policy.should_retry(&result) {
-            if self.config.get().metrics {
-                bump(&self.counters.succeeded);
-            }
-            return finish(result, 1, GiveUp::NotRetryable);
-        }
+        let mut result = match self.first(op().await, policy) {
+            Ok(done) => return done,
+            Err(result) => result,
+        };
         let mut run = Run::new(self);
-        let mut result = result;
         loop {
             match run.after(result, policy) {
                 Next::Return(r) => return r,
