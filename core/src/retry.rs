@@ -811,7 +811,18 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     where
         F: Future<Output = Result<T, E>>,
     {
-        let mut result = match self.first(op().await, policy) {
+        self.drive(policy, sleeper, async || op().await).await
+    }
+
+    /// The async retry loop over one attempt function (an async closure, so
+    /// an attempt may borrow what the caller captured, like a breaker).
+    async fn drive<T, E>(
+        &self,
+        policy: &impl RetryPolicy<T, E>,
+        sleeper: &impl Sleeper,
+        mut attempt: impl AsyncFnMut() -> Result<T, E>,
+    ) -> Result<T, RetryError<E>> {
+        let mut result = match self.first(attempt().await, policy) {
             Ok(done) => return done,
             Err(result) => result,
         };
@@ -821,8 +832,38 @@ impl<C: Clock, O: Observer> Retry<C, O> {
                 Next::Return(r) => return r,
                 Next::Sleep(d) => sleeper.sleep(d).await,
             }
-            result = op().await;
+            result = attempt().await;
         }
+    }
+
+    /// The async form of [`call_through`](Self::call_through): each attempt
+    /// goes through `breaker` (`op` runs only when it is admitted), and a
+    /// rejection stops the retries.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, Duration, ManualClock, Retry, RetryConfig, Sleeper};
+    /// # use core::future::Future;
+    /// # struct NoWait;
+    /// # impl Sleeper for NoWait { fn sleep(&self, _: Duration) -> impl Future<Output = ()> { core::future::ready(()) } }
+    /// # let clock = ManualClock::new();
+    /// let breaker = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// let retry = Retry::new(validated!(RetryConfig::new("db")), &clock, 1);
+    /// let fut = retry.call_through_async(&breaker, &NoWait, || async { Ok::<_, ()>(1) });
+    /// # let _ = fut;
+    /// ```
+    pub async fn call_through_async<T, E, F, BC: Clock, BO: Observer>(
+        &self,
+        breaker: &CircuitBreaker<BC, BO>,
+        sleeper: &impl Sleeper,
+        mut op: impl FnMut() -> F,
+    ) -> Result<T, RetryError<CallError<E>>>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        self.drive(&NotRejected, sleeper, async || {
+            breaker.call_async(&mut op).await
+        })
+        .await
     }
 
     /// A copy of the metrics.

@@ -148,3 +148,36 @@ fn async_retry_sleeps_through_the_sleeper() {
     assert_eq!(v.unwrap(), 3);
     assert_eq!(*sleeper.log.borrow(), [1_000, 2_000]);
 }
+
+#[test]
+fn async_retry_through_a_breaker_stops_at_the_rejection() {
+    let clock = ManualClock::new();
+    let sleeper = ManualSleeper {
+        clock: &clock,
+        log: RefCell::new(Vec::new()),
+    };
+    let b = totem_core::CircuitBreaker::new(
+        BreakerConfig::new("db")
+            .failure_threshold(2)
+            .validate()
+            .unwrap(),
+        &clock,
+    );
+    let retry = Retry::new(
+        RetryConfig::new("db").max_attempts(6).validate().unwrap(),
+        &clock,
+        1,
+    );
+    let mut ran = 0;
+    let err = block_on(retry.call_through_async(&b, &sleeper, || {
+        ran += 1;
+        async { Err::<(), _>("down") }
+    }))
+    .unwrap_err();
+    assert_eq!(ran, 2, "op runs only when the breaker admits the attempt");
+    assert!(err.error.is_rejected());
+    assert_eq!(
+        (err.attempts, err.reason),
+        (3, totem_core::GiveUp::NotRetryable)
+    );
+}
