@@ -460,20 +460,7 @@ impl<C: Clock> CircuitBreaker<C, NoObserver> {
         /// assert!(breaker.try_acquire().is_ok());
         /// ```
         pub fn new(config: Valid<BreakerConfig>, clock: C) -> Self {
-            let config = *config.get();
-            Self {
-                words: CachePadded(Words {
-                    word: AtomicU32::new(Word::INITIAL.encode()),
-                    // Tag 0xF never matches generation 0: the first CLOSED
-                    // segment has no start time until a snapshot anchors it.
-                    stamp: AtomicU32::new(Stamp { tag: 0xF, time: 0 }.encode()),
-                }),
-                counters: CachePadded(Counters::new()),
-                limits: Limits::of(&config),
-                config,
-                clock,
-                observer: NoObserver,
-            }
+            CircuitBreaker::new_with_observer(config, clock, NoObserver)
         }
     }
 
@@ -491,6 +478,39 @@ impl<C: Clock> CircuitBreaker<C, NoObserver> {
 }
 
 impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+    const_fn! {
+        /// [`new`](CircuitBreaker::new) with an observer: `const`, so a
+        /// `static` breaker can report its events.
+        ///
+        /// ```
+        /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Event, ManualClock};
+        /// fn log(e: &Event) { let _ = e; }
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static BREAKER: CircuitBreaker<&ManualClock, fn(&Event)> = CircuitBreaker::new_with_observer(
+        ///     validated!(BreakerConfig::new("modem")),
+        ///     &CLOCK,
+        ///     log,
+        /// );
+        /// assert!(BREAKER.try_acquire().is_ok());
+        /// ```
+        pub fn new_with_observer(config: Valid<BreakerConfig>, clock: C, observer: O) -> Self {
+            let config = *config.get();
+            Self {
+                words: CachePadded(Words {
+                    word: AtomicU32::new(Word::INITIAL.encode()),
+                    // Tag 0xF never matches generation 0: the first CLOSED
+                    // segment has no start time until it is anchored.
+                    stamp: AtomicU32::new(Stamp { tag: 0xF, time: 0 }.encode()),
+                }),
+                counters: CachePadded(Counters::new()),
+                limits: Limits::of(&config),
+                config,
+                clock,
+                observer,
+            }
+        }
+    }
+
     /// The same breaker reporting to `observer`.
     ///
     /// ```

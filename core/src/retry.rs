@@ -577,10 +577,40 @@ impl<C: Clock> Retry<C, NoObserver> {
         /// RETRY.reseed(0xC0FFEE); // e.g. the chip's unique ID, at boot
         /// ```
         pub fn new(config: Valid<RetryConfig>, clock: C, seed: u64) -> Self {
+            Retry::new_with_observer(config, clock, seed, NoObserver)
+        }
+    }
+
+    /// Validates `config` and builds the retry, or says which field is wrong.
+    ///
+    /// ```
+    /// use totem_core::{ConfigError, ManualClock, Retry, RetryConfig};
+    /// let err = Retry::try_new(RetryConfig::new("x").max_attempts(0), ManualClock::new(), 1);
+    /// assert_eq!(err.unwrap_err(), ConfigError::MaxAttemptsZero);
+    /// ```
+    pub fn try_new(config: RetryConfig, clock: C, seed: u64) -> Result<Self, ConfigError> {
+        Ok(Self::new(config.validate()?, clock, seed))
+    }
+}
+
+impl<C: Clock, O: Observer> Retry<C, O> {
+    const_fn! {
+        /// [`new`](Retry::new) with an observer: `const`, so a `static`
+        /// retry can report its events.
+        ///
+        /// ```
+        /// use totem_core::{validated, Event, ManualClock, Retry, RetryConfig};
+        /// fn log(e: &Event) { let _ = e; }
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static RETRY: Retry<&ManualClock, fn(&Event)> =
+        ///     Retry::new_with_observer(validated!(RetryConfig::new("modem")), &CLOCK, 0, log);
+        /// assert_eq!(RETRY.config().max_attempts, 3);
+        /// ```
+        pub fn new_with_observer(config: Valid<RetryConfig>, clock: C, seed: u64, observer: O) -> Self {
             Self {
                 config,
                 clock,
-                observer: NoObserver,
+                observer,
                 rng: AtomicU32::new(fold_seed(seed)),
                 counters: Counters {
                     succeeded: AtomicCounter::new(0),
@@ -602,19 +632,6 @@ impl<C: Clock> Retry<C, NoObserver> {
         }
     }
 
-    /// Validates `config` and builds the retry, or says which field is wrong.
-    ///
-    /// ```
-    /// use totem_core::{ConfigError, ManualClock, Retry, RetryConfig};
-    /// let err = Retry::try_new(RetryConfig::new("x").max_attempts(0), ManualClock::new(), 1);
-    /// assert_eq!(err.unwrap_err(), ConfigError::MaxAttemptsZero);
-    /// ```
-    pub fn try_new(config: RetryConfig, clock: C, seed: u64) -> Result<Self, ConfigError> {
-        Ok(Self::new(config.validate()?, clock, seed))
-    }
-}
-
-impl<C: Clock, O: Observer> Retry<C, O> {
     /// The same retry reporting to `observer`.
     ///
     /// ```
