@@ -1,0 +1,1 @@
+//! totem-benches (filled in by its issue).

@@ -1,0 +1,271 @@
+//! [`Event`] values and the [`Observer`] hook: state changes, rejections and
+//! retries, delivered synchronously and without allocation.
+
+use crate::clock::{Duration, Instant};
+
+/// The state of a breaker as users see it.
+///
+/// The numeric value (`as u8`) is the spec's `circuit_breaker_state` gauge.
+///
+/// ```
+/// use totem_core::State;
+/// assert_eq!(State::HalfOpen as u8, 2);
+/// assert_eq!(State::Open.as_str(), "open");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
+pub enum State {
+    /// Calls pass; failures are counted.
+    Closed = 0,
+    /// Calls are rejected until `reset_timeout` has passed.
+    Open = 1,
+    /// A limited number of probes pass; their outcome closes or reopens.
+    HalfOpen = 2,
+    /// Manually opened: rejects everything until `reset()`.
+    ForcedOpen = 3,
+    /// Manually disabled: passes everything, trips nothing, until `reset()`.
+    Disabled = 4,
+}
+
+impl State {
+    /// Every state, in gauge order.
+    ///
+    /// ```
+    /// # use totem_core::State;
+    /// assert_eq!(State::ALL.len(), 5);
+    /// ```
+    pub const ALL: [State; 5] = [
+        State::Closed,
+        State::Open,
+        State::HalfOpen,
+        State::ForcedOpen,
+        State::Disabled,
+    ];
+
+    /// A lowercase label (for metrics and logs).
+    ///
+    /// ```
+    /// # use totem_core::State;
+    /// assert_eq!(State::ForcedOpen.as_str(), "forced_open");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            State::Closed => "closed",
+            State::Open => "open",
+            State::HalfOpen => "half_open",
+            State::ForcedOpen => "forced_open",
+            State::Disabled => "disabled",
+        }
+    }
+}
+
+impl core::fmt::Display for State {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a breaker changed state.
+///
+/// ```
+/// use totem_core::Cause;
+/// assert_ne!(Cause::FailureThreshold, Cause::ProbeFailed);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Cause {
+    /// CLOSED → OPEN: `failure_threshold` consecutive failures.
+    FailureThreshold,
+    /// OPEN → HALF_OPEN: `reset_timeout` passed.
+    ResetTimeout,
+    /// HALF_OPEN → OPEN: a probe failed.
+    ProbeFailed,
+    /// HALF_OPEN → OPEN: probes were unresolved at `half_open_timeout`.
+    HalfOpenTimeout,
+    /// HALF_OPEN → CLOSED: enough probes succeeded.
+    ProbesSucceeded,
+    /// `reset()`.
+    Reset,
+    /// `force_open()`.
+    ForceOpen,
+    /// `disable()`.
+    Disable,
+}
+
+/// A breaker state change. `at` is the logical time of the transition (a
+/// deadline that passed unobserved is reported at the deadline, not when it
+/// was noticed).
+///
+/// ```
+/// use totem_core::{Cause, Instant, State, Transition};
+/// let t = Transition {
+///     name: "db",
+///     from: State::Closed,
+///     to: State::Open,
+///     at: Instant::from_ticks(0),
+///     consecutive_failures: 5,
+///     cause: Cause::FailureThreshold,
+/// };
+/// assert_eq!(t.to, State::Open);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Transition {
+    /// The breaker's name.
+    pub name: &'static str,
+    /// The state left.
+    pub from: State,
+    /// The state entered.
+    pub to: State,
+    /// When it happened (logical time).
+    pub at: Instant,
+    /// The failure streak at that moment.
+    pub consecutive_failures: u32,
+    /// Why.
+    pub cause: Cause,
+}
+
+/// A call refused by a breaker, without running the operation.
+///
+/// ```
+/// use totem_core::{Duration, Rejected, State};
+/// let r = Rejected { name: "db", state: State::Open, retry_after: Some(Duration::from_secs(3)) };
+/// assert_eq!(r.retry_after.unwrap().as_ticks(), 3_000);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct Rejected {
+    /// The breaker's name.
+    pub name: &'static str,
+    /// The state that refused the call.
+    pub state: State,
+    /// How long until a probe is allowed: the rest of `reset_timeout` when
+    /// OPEN; `None` when FORCED_OPEN (until `reset()`) or when HALF_OPEN with
+    /// every probe slot taken (a slot frees when a probe resolves).
+    pub retry_after: Option<Duration>,
+}
+
+impl core::fmt::Display for Rejected {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "circuit breaker '{}' is {}", self.name, self.state)?;
+        if let Some(d) = self.retry_after {
+            write!(f, "; next probe in {} ms", d.as_ticks())?;
+        }
+        Ok(())
+    }
+}
+
+impl core::error::Error for Rejected {}
+
+/// A retry about to sleep before its next attempt.
+///
+/// ```
+/// use totem_core::{Duration, RetryScheduled};
+/// let r = RetryScheduled { name: "notify", attempt: 1, delay: Duration::from_secs(1) };
+/// assert_eq!(r.attempt, 1);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RetryScheduled {
+    /// The retry's name.
+    pub name: &'static str,
+    /// The attempt that just failed (1 is the first call).
+    pub attempt: u32,
+    /// The sleep before the next attempt.
+    pub delay: Duration,
+}
+
+/// A retried call that ended in an error.
+///
+/// ```
+/// use totem_core::{GiveUp, RetryGaveUp};
+/// let g = RetryGaveUp { name: "notify", attempts: 3, reason: GiveUp::Exhausted };
+/// assert_eq!(g.attempts, 3);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RetryGaveUp {
+    /// The retry's name.
+    pub name: &'static str,
+    /// Attempts made, the first call included.
+    pub attempts: u32,
+    /// Why it stopped.
+    pub reason: crate::retry::GiveUp,
+}
+
+/// Everything an [`Observer`] hears.
+///
+/// ```
+/// use totem_core::{Event, GiveUp, RetryGaveUp};
+/// let e = Event::RetryGaveUp(RetryGaveUp { name: "n", attempts: 1, reason: GiveUp::NotRetryable });
+/// assert!(matches!(e, Event::RetryGaveUp(_)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Event {
+    /// A breaker changed state (exactly once per transition).
+    Transition(Transition),
+    /// A breaker refused a call.
+    Rejected(Rejected),
+    /// A retry is about to sleep before another attempt.
+    RetryScheduled(RetryScheduled),
+    /// A retry returned an error to its caller.
+    RetryGaveUp(RetryGaveUp),
+}
+
+/// Receives events synchronously, on the thread (or interrupt) that caused
+/// them.
+///
+/// # Contract
+///
+/// An implementation:
+/// - MUST return quickly and never block: it runs inside `call` and inside
+///   the breaker's transitions, possibly in an interrupt handler.
+/// - MUST NOT call back into the breaker that emitted the event (it would
+///   see a transition half-published).
+/// - MUST NOT panic.
+///
+/// Any `Fn(&Event)` is an observer.
+///
+/// ```
+/// use totem_core::{validated, BreakerConfig, CircuitBreaker, Event, ManualClock};
+/// use core::sync::atomic::{AtomicU32, Ordering};
+/// static CHANGES: AtomicU32 = AtomicU32::new(0);
+/// fn count(e: &Event) {
+///     if let Event::Transition(_) = e {
+///         CHANGES.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+/// let clock = ManualClock::new();
+/// let breaker = CircuitBreaker::new(validated!(BreakerConfig::new("x").failure_threshold(1)), &clock)
+///     .with_observer(count as fn(&Event));
+/// let _ = breaker.call(|| Err::<(), _>("down"));
+/// assert_eq!(CHANGES.load(Ordering::Relaxed), 1);
+/// ```
+pub trait Observer {
+    /// Called once per event.
+    fn on_event(&self, event: &Event);
+}
+
+/// The observer that does nothing (compiles away).
+///
+/// ```
+/// use totem_core::{Event, NoObserver, Observer, Rejected, State};
+/// NoObserver.on_event(&Event::Rejected(Rejected { name: "x", state: State::Open, retry_after: None }));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct NoObserver;
+
+impl Observer for NoObserver {
+    #[inline(always)]
+    fn on_event(&self, _: &Event) {}
+}
+
+impl<F: Fn(&Event)> Observer for F {
+    #[inline]
+    fn on_event(&self, event: &Event) {
+        self(event)
+    }
+}

@@ -1,0 +1,193 @@
+//! Breaker metrics: monotone totals, time in each state, a success rate
+//! since the last reset, and the [`BreakerSnapshot`] value that carries them.
+//!
+//! | spec metric | where |
+//! |---|---|
+//! | `circuit_breaker_state` | [`BreakerSnapshot::state`] (`as u8`: 0 closed, 1 open, 2 half-open, 3 forced open, 4 disabled) |
+//! | `circuit_breaker_failures` | [`BreakerSnapshot::failures_total`] |
+//! | `circuit_breaker_success_rate` | [`BreakerSnapshot::success_rate`] |
+//! | time in each state | [`BreakerSnapshot::time_in_state_ms`] |
+//! | rejections | [`BreakerSnapshot::rejected_total`] |
+
+use crate::event::State;
+use crate::primitive::{bump, bump_by, const_fn, read, AtomicCounter, CounterValue, Ordering};
+
+/// The counters of one breaker. Totals only grow (on targets without 64-bit
+/// atomics they are 32-bit and wrap, which a Prometheus-style consumer reads
+/// as a counter reset).
+#[derive(Debug)]
+pub(crate) struct Counters {
+    pub(crate) successes: AtomicCounter,
+    pub(crate) failures: AtomicCounter,
+    pub(crate) ignored: AtomicCounter,
+    pub(crate) rejected: AtomicCounter,
+    pub(crate) abandoned: AtomicCounter,
+    pub(crate) transitions: AtomicCounter,
+    /// Totals at the last `reset()`, for the success rate since then.
+    base_successes: AtomicCounter,
+    base_failures: AtomicCounter,
+    /// Milliseconds spent in each [`State`] in completed segments.
+    time_ms: [AtomicCounter; 5],
+}
+
+impl Counters {
+    const_fn! {
+        pub(crate) fn new() -> Self {
+            Self {
+                successes: AtomicCounter::new(0),
+                failures: AtomicCounter::new(0),
+                ignored: AtomicCounter::new(0),
+                rejected: AtomicCounter::new(0),
+                abandoned: AtomicCounter::new(0),
+                transitions: AtomicCounter::new(0),
+                base_successes: AtomicCounter::new(0),
+                base_failures: AtomicCounter::new(0),
+                time_ms: [
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                ],
+            }
+        }
+    }
+
+    pub(crate) fn add_time(&self, state: State, millis: u32) {
+        if millis != 0 {
+            bump_by(&self.time_ms[state as usize], millis);
+        }
+    }
+
+    pub(crate) fn time(&self, state: State) -> u64 {
+        read(&self.time_ms[state as usize])
+    }
+
+    /// Starts a new success-rate period (`reset()`).
+    pub(crate) fn rebase(&self) {
+        let s = self.successes.load(Ordering::Relaxed);
+        let f = self.failures.load(Ordering::Relaxed);
+        self.base_successes.store(s, Ordering::Relaxed);
+        self.base_failures.store(f, Ordering::Relaxed);
+    }
+
+    pub(crate) fn success_rate(&self) -> Option<SuccessRate> {
+        let s: CounterValue = self.successes.load(Ordering::Relaxed);
+        let f: CounterValue = self.failures.load(Ordering::Relaxed);
+        let bs = self.base_successes.load(Ordering::Relaxed);
+        let bf = self.base_failures.load(Ordering::Relaxed);
+        let successes = s.wrapping_sub(bs) as u64;
+        let failures = f.wrapping_sub(bf) as u64;
+        let calls = successes.saturating_add(failures);
+        if calls == 0 {
+            None
+        } else {
+            Some(SuccessRate { successes, calls })
+        }
+    }
+
+    pub(crate) fn record_transition(&self) {
+        bump(&self.transitions);
+    }
+}
+
+/// A success rate as a fraction (no floating point needed to carry it).
+///
+/// ```
+/// use totem_core::SuccessRate;
+/// let r = SuccessRate { successes: 3, calls: 4 };
+/// assert_eq!(r.per_mille(), 750);
+/// assert!((r.as_f64() - 0.75).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct SuccessRate {
+    /// Successful calls.
+    pub successes: u64,
+    /// Calls with a success or failure outcome (ignored ones excluded).
+    pub calls: u64,
+}
+
+impl SuccessRate {
+    /// The rate in thousandths, rounded down.
+    ///
+    /// ```
+    /// # use totem_core::SuccessRate;
+    /// assert_eq!(SuccessRate { successes: 1, calls: 3 }.per_mille(), 333);
+    /// ```
+    pub const fn per_mille(self) -> u32 {
+        if self.calls == 0 {
+            return 0;
+        }
+        ((self.successes as u128 * 1000) / self.calls as u128) as u32
+    }
+
+    /// The rate as a float in `[0, 1]`.
+    ///
+    /// ```
+    /// # use totem_core::SuccessRate;
+    /// assert_eq!(SuccessRate { successes: 1, calls: 2 }.as_f64(), 0.5);
+    /// ```
+    pub fn as_f64(self) -> f64 {
+        if self.calls == 0 {
+            return 0.0;
+        }
+        self.successes as f64 / self.calls as f64
+    }
+}
+
+/// A point-in-time copy of a breaker's metrics.
+///
+/// ```
+/// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, State};
+/// let clock = ManualClock::new();
+/// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+/// let _ = b.call(|| Ok::<_, ()>(1));
+/// let s = b.snapshot();
+/// assert_eq!((s.state, s.successes_total, s.success_rate.unwrap().per_mille()), (State::Closed, 1, 1000));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct BreakerSnapshot {
+    /// The breaker's name.
+    pub name: &'static str,
+    /// Its state (lazily advanced: a passed `reset_timeout` reads HALF_OPEN).
+    pub state: State,
+    /// Failures since the last success or reset (failed probes included;
+    /// saturates at 511).
+    pub consecutive_failures: u32,
+    /// Calls recorded as successes.
+    pub successes_total: u64,
+    /// Calls recorded as failures (abandoned permits included when they
+    /// count as failures).
+    pub failures_total: u64,
+    /// Calls classified as neither.
+    pub ignored_total: u64,
+    /// Calls refused without running.
+    pub rejected_total: u64,
+    /// Permits dropped without an outcome.
+    pub abandoned_total: u64,
+    /// State changes.
+    pub transitions_total: u64,
+    /// Milliseconds spent in each state, indexed by `State as usize`.
+    pub time_in_state_ms: [u64; 5],
+    /// Successes over successes + failures since the last `reset()` (`None`
+    /// before any such call).
+    pub success_rate: Option<SuccessRate>,
+    /// Half-open probes in flight.
+    pub probes_in_flight: u32,
+}
+
+impl BreakerSnapshot {
+    /// Milliseconds spent in `state`.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, State};
+    /// # let clock = ManualClock::new();
+    /// # let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// assert_eq!(b.snapshot().time_in(State::Open), 0);
+    /// ```
+    pub const fn time_in(&self, state: State) -> u64 {
+        self.time_in_state_ms[state as usize]
+    }
+}

@@ -1,0 +1,86 @@
+//! The one place that chooses where atomics come from.
+//!
+//! * normal builds: [`portable_atomic`], which re-exports the native atomics
+//!   where the target has them (thumbv7em, x86_64, aarch64: no lock, no
+//!   critical section) and, with the `critical-section` feature, emulates CAS
+//!   on targets that lack it (thumbv6m, riscv32imc). It is built without its
+//!   `fallback` feature, so asking for an atomic the target cannot do natively
+//!   (an `AtomicU64` on thumbv7em) is a compile error instead of a hidden
+//!   lock table.
+//! * `--cfg totem_loom`: loom's model-checked atomics.
+//!
+//! No other file names `core::sync::atomic`.
+
+#[cfg(totem_loom)]
+pub(crate) use loom::sync::atomic::{AtomicU32, Ordering};
+#[cfg(not(totem_loom))]
+pub(crate) use portable_atomic::{AtomicU32, Ordering};
+
+#[cfg(not(target_has_atomic = "64"))]
+pub(crate) use self::AtomicU32 as AtomicCounter;
+/// Monotone event counters: 64-bit where the target has native 64-bit
+/// atomics, 32-bit (wrapping, like a Prometheus counter reset) elsewhere.
+#[cfg(all(totem_loom, target_has_atomic = "64"))]
+pub(crate) use loom::sync::atomic::AtomicU64 as AtomicCounter;
+#[cfg(all(not(totem_loom), target_has_atomic = "64"))]
+pub(crate) use portable_atomic::AtomicU64 as AtomicCounter;
+
+/// The integer an [`AtomicCounter`] holds.
+#[cfg(target_has_atomic = "64")]
+pub(crate) type CounterValue = u64;
+#[cfg(not(target_has_atomic = "64"))]
+pub(crate) type CounterValue = u32;
+
+/// Emits a constructor that is `const fn` normally and a plain `fn` under
+/// loom, whose atomics have no `const fn new` (crossbeam-epoch's `const_fn!`).
+macro_rules! const_fn {
+    ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
+        #[cfg(not(totem_loom))]
+        $(#[$attr])* $vis const fn $($rest)*
+        #[cfg(totem_loom)]
+        $(#[$attr])* $vis fn $($rest)*
+    };
+}
+pub(crate) use const_fn;
+
+/// Pads its content to a cache line on std-class CPUs, so that words written
+/// by different threads do not share a line; no padding on MCUs, where RAM is
+/// scarce and there is no cache coherency traffic to avoid.
+#[cfg_attr(
+    any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "powerpc64"
+    ),
+    repr(align(128))
+)]
+#[cfg_attr(
+    not(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "powerpc64"
+    )),
+    repr(transparent)
+)]
+#[derive(Debug)]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+/// Adds one to a counter. Totals are statistics, not synchronisation, so
+/// `Relaxed` is enough: nothing else is published through them.
+#[inline(always)]
+pub(crate) fn bump(counter: &AtomicCounter) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Adds `n` to a counter (`Relaxed`, as [`bump`]).
+#[inline(always)]
+pub(crate) fn bump_by(counter: &AtomicCounter, n: u32) {
+    counter.fetch_add(n as CounterValue, Ordering::Relaxed);
+}
+
+/// Reads a counter as `u64`.
+#[inline(always)]
+pub(crate) fn read(counter: &AtomicCounter) -> u64 {
+    #[allow(clippy::useless_conversion)]
+    u64::from(counter.load(Ordering::Relaxed))
+}

@@ -1,0 +1,325 @@
+//! The packed state words of a breaker: pure `const fn` encode and decode.
+//!
+//! A breaker is two `AtomicU32`s, so that it stays lock-free on a Cortex-M4
+//! (32-bit CAS and nothing wider).
+//!
+//! ```text
+//! word: authoritative; every transition is one CAS on it
+//!
+//!  31            23 22          17 16          11 10              3 2      0
+//! +----------------+--------------+--------------+-----------------+--------+
+//! |   streak (9)   | successes(6) |  admitted(6) | generation (8)  |kind (3)|
+//! +----------------+--------------+--------------+-----------------+--------+
+//!
+//!   kind        0 Closed, 1 Open, 2 HalfOpen (no probe yet this episode),
+//!               3 Probing (half-open, first probe admitted), 4 ForcedOpen,
+//!               5 Disabled
+//!   generation  +1 (mod 256) on every transition and on the first probe of a
+//!               half-open episode; a permit remembers it, so a result from an
+//!               earlier generation is counted but drives nothing
+//!   admitted    half-open slots in use (probes in flight + probes succeeded)
+//!   successes   successful probes this episode
+//!   streak      consecutive failures, saturating at 511
+//!
+//! stamp: when the current segment started; written by the CAS winner after
+//!        its CAS on `word`
+//!
+//!  31    28 27                                                            0
+//! +--------+---------------------------------------------------------------+
+//! | tag (4)|                  time: milliseconds mod 2^28                  |
+//! +--------+---------------------------------------------------------------+
+//!
+//!   tag   generation mod 16 of the word it belongs to; a stamp whose tag does
+//!         not match the word is not published yet (its deadline counts as not
+//!         passed)
+//!   time  Open: when it opened; HalfOpen: when it opened (half-open began
+//!         reset_timeout later); Probing: when the first probe was admitted;
+//!         Closed, ForcedOpen, Disabled: when that state began
+//! ```
+//!
+//! The 28-bit time bounds the longest timeout ([`MAX_TIMEOUT_MS`]): elapsed
+//! times are taken modulo 2^28 ms (74.6 h), so a deadline further than that
+//! could not be told from a wrapped one.
+
+/// Field widths and limits.
+const KIND_BITS: u32 = 3;
+const GEN_BITS: u32 = 8;
+const SLOT_BITS: u32 = 6;
+const STREAK_BITS: u32 = 9;
+
+const GEN_SHIFT: u32 = KIND_BITS;
+const ADMITTED_SHIFT: u32 = GEN_SHIFT + GEN_BITS;
+const SUCCESSES_SHIFT: u32 = ADMITTED_SHIFT + SLOT_BITS;
+const STREAK_SHIFT: u32 = SUCCESSES_SHIFT + SLOT_BITS;
+
+const KIND_MASK: u32 = (1 << KIND_BITS) - 1;
+const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
+const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
+const STREAK_MASK: u32 = (1 << STREAK_BITS) - 1;
+
+/// The most half-open permits a breaker can have (6-bit field).
+pub const MAX_HALF_OPEN_PERMITS: u32 = SLOT_MASK;
+/// The largest `failure_threshold` (the 9-bit streak saturates here).
+pub const MAX_FAILURE_THRESHOLD: u32 = STREAK_MASK;
+/// How many transitions it takes for the generation to come round again: a
+/// permit held across this many transitions could be mistaken for a current
+/// one.
+pub const GENERATIONS: u32 = 1 << GEN_BITS;
+
+/// Bits of time in a stamp.
+pub(crate) const STAMP_TIME_BITS: u32 = 28;
+pub(crate) const STAMP_TIME_MASK: u32 = (1 << STAMP_TIME_BITS) - 1;
+const TAG_MASK: u32 = 0xF;
+
+/// The longest `reset_timeout` / `half_open_timeout`, in milliseconds:
+/// 2^27 − 1 ms, about 37 h 16 min. Elapsed times are taken modulo 2^28 ms, and
+/// half of that range is kept to tell a clock that stepped back from a long
+/// wait.
+pub const MAX_TIMEOUT_MS: u32 = (1 << (STAMP_TIME_BITS - 1)) - 1;
+
+/// What the breaker is doing, as packed in the word (finer than [`State`]:
+/// half-open is split by whether a probe was admitted yet).
+///
+/// [`State`]: crate::State
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Kind {
+    Closed = 0,
+    Open = 1,
+    HalfOpen = 2,
+    Probing = 3,
+    ForcedOpen = 4,
+    Disabled = 5,
+}
+
+impl Kind {
+    const fn from_bits(bits: u32) -> Kind {
+        match bits {
+            0 => Kind::Closed,
+            1 => Kind::Open,
+            2 => Kind::HalfOpen,
+            3 => Kind::Probing,
+            4 => Kind::ForcedOpen,
+            // 6 and 7 are never encoded; reading them as Disabled is the
+            // choice that can neither trip nor wedge the breaker.
+            _ => Kind::Disabled,
+        }
+    }
+}
+
+/// The decoded breaker word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Word {
+    pub(crate) kind: Kind,
+    pub(crate) gen: u8,
+    pub(crate) admitted: u8,
+    pub(crate) successes: u8,
+    pub(crate) streak: u16,
+}
+
+impl Word {
+    /// The word of a new breaker.
+    pub(crate) const INITIAL: Word = Word {
+        kind: Kind::Closed,
+        gen: 0,
+        admitted: 0,
+        successes: 0,
+        streak: 0,
+    };
+
+    pub(crate) const fn encode(self) -> u32 {
+        (self.kind as u32)
+            | ((self.gen as u32 & GEN_MASK) << GEN_SHIFT)
+            | ((self.admitted as u32 & SLOT_MASK) << ADMITTED_SHIFT)
+            | ((self.successes as u32 & SLOT_MASK) << SUCCESSES_SHIFT)
+            | ((self.streak as u32 & STREAK_MASK) << STREAK_SHIFT)
+    }
+
+    pub(crate) const fn decode(bits: u32) -> Word {
+        Word {
+            kind: Kind::from_bits(bits & KIND_MASK),
+            gen: ((bits >> GEN_SHIFT) & GEN_MASK) as u8,
+            admitted: ((bits >> ADMITTED_SHIFT) & SLOT_MASK) as u8,
+            successes: ((bits >> SUCCESSES_SHIFT) & SLOT_MASK) as u8,
+            streak: ((bits >> STREAK_SHIFT) & STREAK_MASK) as u16,
+        }
+    }
+
+    /// The same word moved to `kind` in the next generation, with the
+    /// half-open episode cleared (the streak is kept).
+    pub(crate) const fn next(self, kind: Kind) -> Word {
+        Word {
+            kind,
+            gen: self.gen.wrapping_add(1),
+            admitted: 0,
+            successes: 0,
+            streak: self.streak,
+        }
+    }
+
+    /// The streak after one more failure (saturating).
+    pub(crate) const fn streak_plus_one(self) -> u16 {
+        if (self.streak as u32) < STREAK_MASK {
+            self.streak + 1
+        } else {
+            self.streak
+        }
+    }
+}
+
+/// The decoded stamp word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub(crate) tag: u8,
+    /// Milliseconds mod 2^28.
+    pub(crate) time: u32,
+}
+
+impl Stamp {
+    pub(crate) const fn new(gen: u8, millis: u32) -> Stamp {
+        Stamp {
+            tag: (gen as u32 & TAG_MASK) as u8,
+            time: millis & STAMP_TIME_MASK,
+        }
+    }
+
+    pub(crate) const fn encode(self) -> u32 {
+        ((self.tag as u32 & TAG_MASK) << STAMP_TIME_BITS) | (self.time & STAMP_TIME_MASK)
+    }
+
+    pub(crate) const fn decode(bits: u32) -> Stamp {
+        Stamp {
+            tag: ((bits >> STAMP_TIME_BITS) & TAG_MASK) as u8,
+            time: bits & STAMP_TIME_MASK,
+        }
+    }
+
+    /// Whether this stamp belongs to a word of generation `gen`.
+    pub(crate) const fn belongs_to(self, gen: u8) -> bool {
+        self.tag as u32 == (gen as u32 & TAG_MASK)
+    }
+
+    /// Raw milliseconds since this stamp, modulo 2^28: a clock that stepped
+    /// back reads as a long time. Used for deadlines, where "long" means
+    /// passed: never stuck, at worst one early probe.
+    pub(crate) const fn since(self, now_millis: u32) -> u32 {
+        now_millis.wrapping_sub(self.time) & STAMP_TIME_MASK
+    }
+
+    /// Milliseconds since this stamp for accounting: a clock that stepped
+    /// back (a negative elapsed time, modulo 2^28) saturates at zero.
+    pub(crate) const fn elapsed_saturating(self, now_millis: u32) -> u32 {
+        saturating_span(self.time, now_millis)
+    }
+}
+
+/// `to - from` modulo 2^28, read as zero when it is "negative" (more than
+/// half the range): time never runs backwards in the metrics.
+pub(crate) const fn saturating_span(from: u32, to: u32) -> u32 {
+    let d = to.wrapping_sub(from) & STAMP_TIME_MASK;
+    if d > MAX_TIMEOUT_MS {
+        0
+    } else {
+        d
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_round_trips_at_every_field_extreme() {
+        let kinds = [
+            Kind::Closed,
+            Kind::Open,
+            Kind::HalfOpen,
+            Kind::Probing,
+            Kind::ForcedOpen,
+            Kind::Disabled,
+        ];
+        for kind in kinds {
+            for gen in [0u8, 1, 127, 255] {
+                for admitted in [0u8, 1, 63] {
+                    for successes in [0u8, 1, 63] {
+                        for streak in [0u16, 1, 510, 511] {
+                            let w = Word {
+                                kind,
+                                gen,
+                                admitted,
+                                successes,
+                                streak,
+                            };
+                            assert_eq!(Word::decode(w.encode()), w);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fields_do_not_overlap() {
+        assert_eq!(STREAK_SHIFT + STREAK_BITS, 32);
+        let all = Word {
+            kind: Kind::Disabled,
+            gen: 255,
+            admitted: 63,
+            successes: 63,
+            streak: 511,
+        };
+        let streak_only = Word {
+            streak: 511,
+            ..Word::INITIAL
+        };
+        assert_eq!(streak_only.encode(), 511 << 23);
+        assert_eq!(all.encode() & 0b111, 5);
+    }
+
+    #[test]
+    fn stamp_round_trips() {
+        for gen in [0u8, 15, 16, 255] {
+            for t in [0u32, 1, STAMP_TIME_MASK, u32::MAX] {
+                let s = Stamp::new(gen, t);
+                assert_eq!(Stamp::decode(s.encode()), s);
+                assert!(s.belongs_to(gen));
+                assert!(!s.belongs_to(gen.wrapping_add(1)));
+            }
+        }
+    }
+
+    #[test]
+    fn streak_saturates() {
+        let w = Word {
+            streak: 511,
+            ..Word::INITIAL
+        };
+        assert_eq!(w.streak_plus_one(), 511);
+        assert_eq!(Word::INITIAL.streak_plus_one(), 1);
+    }
+
+    #[test]
+    fn elapsed_wraps_and_saturates() {
+        let s = Stamp::new(0, u32::MAX - 9); // 10 ms before the 32-bit wrap
+        assert_eq!(s.since(5), 15);
+        assert_eq!(s.elapsed_saturating(5), 15);
+        // the clock stepped back 100 ms
+        let s = Stamp::new(0, 1_000);
+        assert_eq!(s.elapsed_saturating(900), 0);
+        assert!(s.since(900) > MAX_TIMEOUT_MS);
+    }
+
+    #[test]
+    fn next_bumps_generation_and_clears_episode() {
+        let w = Word {
+            kind: Kind::Probing,
+            gen: 255,
+            admitted: 3,
+            successes: 2,
+            streak: 7,
+        };
+        let n = w.next(Kind::Closed);
+        assert_eq!(n.gen, 0);
+        assert_eq!((n.admitted, n.successes, n.streak), (0, 0, 7));
+    }
+}

@@ -1,0 +1,1 @@
+//! totem-embassy (filled in by its issue).

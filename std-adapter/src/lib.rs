@@ -1,0 +1,1 @@
+//! totem-std (filled in by its issue).

@@ -1,0 +1,1 @@
+//! totem-tests (filled in by its issue).
