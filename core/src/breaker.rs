@@ -489,7 +489,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Event, ManualClock};
     /// let clock = ManualClock::new();
     /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock)
-    ///     .with_observer(|e: &Event| { let _ = e; });
+    ///     .with_observer(totem_core::ObserverFn(|e: &Event| { let _ = e; }));
     /// assert!(b.try_acquire().is_ok());
     /// ```
     pub fn with_observer<O2: Observer>(self, observer: O2) -> CircuitBreaker<C, O2> {
@@ -1034,6 +1034,30 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             } else {
                 0
             },
+        }
+    }
+
+    /// Starts counting time in the current state now. A breaker built in a
+    /// `const` context has no clock reading, so its first CLOSED period is
+    /// counted from this call (or from the first snapshot or transition).
+    /// Call it once at start-up; later calls are harmless.
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Duration, ManualClock, State};
+    /// let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// b.start_time_accounting();
+    /// clock.advance(Duration::from_secs(3));
+    /// assert_eq!(b.snapshot().time_in(State::Closed), 3_000);
+    /// ```
+    pub fn start_time_accounting(&self) {
+        let w = self.load_word();
+        // Only states without a deadline: an OPEN or probing stamp is the
+        // deadline's origin and belongs to the CAS winner alone.
+        if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen)
+            && !self.load_stamp().belongs_to(w.gen)
+        {
+            self.anchor(w, self.now_millis());
         }
     }
 

@@ -226,7 +226,8 @@ pub enum Event {
 ///   see a transition half-published).
 /// - MUST NOT panic.
 ///
-/// Any `Fn(&Event)` is an observer.
+/// A reference to an observer, a plain `fn(&Event)` and a closure wrapped
+/// in [`ObserverFn`] are observers too.
 ///
 /// ```
 /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Event, ManualClock};
@@ -263,9 +264,39 @@ impl Observer for NoObserver {
     fn on_event(&self, _: &Event) {}
 }
 
-impl<F: Fn(&Event)> Observer for F {
+impl<O: Observer + ?Sized> Observer for &O {
+    #[inline]
+    fn on_event(&self, event: &Event) {
+        (**self).on_event(event)
+    }
+}
+
+/// A plain function is an observer (handy for a `static` breaker).
+impl Observer for fn(&Event) {
     #[inline]
     fn on_event(&self, event: &Event) {
         self(event)
+    }
+}
+
+/// Wraps a closure as an observer.
+///
+/// ```
+/// use totem_core::{validated, BreakerConfig, CircuitBreaker, Event, ManualClock, ObserverFn};
+/// use std::cell::Cell;
+/// let seen = Cell::new(0);
+/// let clock = ManualClock::new();
+/// let b = CircuitBreaker::new(validated!(BreakerConfig::new("x").failure_threshold(1)), &clock)
+///     .with_observer(ObserverFn(|_: &Event| seen.set(seen.get() + 1)));
+/// let _ = b.call(|| Err::<(), _>(()));
+/// assert_eq!(seen.get(), 1);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ObserverFn<F>(pub F);
+
+impl<F: Fn(&Event)> Observer for ObserverFn<F> {
+    #[inline]
+    fn on_event(&self, event: &Event) {
+        (self.0)(event)
     }
 }

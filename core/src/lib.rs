@@ -70,7 +70,8 @@ pub use config::{
     AbandonedPermit, BackoffFactor, BreakerConfig, ConfigError, Jitter, RetryConfig, Valid,
 };
 pub use event::{
-    Cause, Event, NoObserver, Observer, Rejected, RetryGaveUp, RetryScheduled, State, Transition,
+    Cause, Event, NoObserver, Observer, ObserverFn, Rejected, RetryGaveUp, RetryScheduled, State,
+    Transition,
 };
 pub use metrics::{BreakerSnapshot, SuccessRate};
 pub use retry::{

@@ -601,7 +601,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     /// # use totem_core::{validated, Event, ManualClock, Retry, RetryConfig};
     /// # let clock = ManualClock::new();
     /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1)
-    ///     .with_observer(|e: &Event| println!("{e:?}"));
+    ///     .with_observer(totem_core::ObserverFn(|e: &Event| println!("{e:?}")));
     /// # let _ = retry;
     /// ```
     pub fn with_observer<O2: Observer>(self, observer: O2) -> Retry<C, O2> {

@@ -1,1 +1,50 @@
-//! totem-tests (filled in by its issue).
+//! Shared helpers for Totem's behaviour tests (and, with the verification
+//! issue, the sequential reference model used by proptest and fuzzing).
+
+use std::sync::Mutex;
+
+use totem_core::Event;
+
+/// An observer that records every event, for tests.
+///
+/// ```
+/// use totem_core::{Event, Observer, Rejected, State};
+/// use totem_tests::Recorder;
+/// let r = Recorder::default();
+/// r.on_event(&Event::Rejected(Rejected { name: "x", state: State::Open, retry_after: None }));
+/// assert_eq!(r.events().len(), 1);
+/// ```
+#[derive(Debug, Default)]
+pub struct Recorder {
+    events: Mutex<Vec<Event>>,
+}
+
+impl Recorder {
+    /// Every event so far, in order.
+    pub fn events(&self) -> Vec<Event> {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Only the state changes, as `(from, to, at_ms, cause)`.
+    pub fn transitions(&self) -> Vec<totem_core::Transition> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Transition(t) => Some(t),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl totem_core::Observer for Recorder {
+    fn on_event(&self, event: &Event) {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(*event);
+    }
+}
