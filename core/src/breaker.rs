@@ -271,7 +271,15 @@ pub(crate) const fn decide_acquire(w: Word, stamp: Stamp, now: Option<u32>, l: &
                 return Acquire::Reject(State::Open, Some(Duration::from_ticks(left)));
             }
             if (w.admitted as u32) < l.permits {
+                // With no probe in flight, this admission restarts
+                // half_open_timeout: a new generation gets a new stamp.
+                let gen = if w.admitted == w.successes {
+                    w.gen.wrapping_add(1)
+                } else {
+                    w.gen
+                };
                 Acquire::Probe(Word {
+                    gen,
                     admitted: w.admitted + 1,
                     ..w
                 })
@@ -603,7 +611,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 
     #[cold]
     fn acquire_slow(&self, mut w: Word) -> Result<Permit<'_, C, O>, Rejected> {
-        let mut now = None;
+        // OPEN and probing decide on the time: read it once, up front.
+        let mut now = match w.kind {
+            Kind::Open | Kind::Probing => Some(self.now_millis()),
+            _ => None,
+        };
         loop {
             let stamp = self.load_stamp();
             match decide_acquire(w, stamp, now, &self.limits) {
@@ -612,8 +624,8 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 Acquire::Reject(state, retry_after) => return Err(self.reject(state, retry_after)),
                 Acquire::Probe(to) => match self.cas(w, to) {
                     Ok(()) => {
-                        if let Kind::HalfOpen = w.kind {
-                            // First probe of the episode: its admission time
+                        if to.gen != w.gen {
+                            // First probe in flight: its admission time
                             // starts half_open_timeout.
                             let t = match now {
                                 Some(t) => t,
