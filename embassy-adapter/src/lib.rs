@@ -55,13 +55,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-use core::cell::RefCell;
 use core::future::Future;
 
 pub use totem_core;
 use totem_core::{
-    CallError, CircuitBreaker, Clock, Duration, Instant, NoObserver, NotRejected, Observer, Retry,
-    RetryError, RetryPolicy, Sleeper,
+    CallError, CircuitBreaker, Clock, Duration, Instant, NoObserver, Observer, Retry, RetryError,
+    RetryPolicy, Sleeper,
 };
 
 /// The Embassy time of day as a Totem [`Instant`]: milliseconds since boot
@@ -226,7 +225,8 @@ where
 }
 
 /// Retry around a breaker: each attempt goes through `breaker`, and a
-/// rejection stops the retries at once (the core's [`NotRejected`] policy).
+/// rejection stops the retries at once (the core's
+/// [`Retry::call_through_async`], with the [`NotRejected`](totem_core::NotRejected) policy).
 /// The other order, one breaker outcome per retried call, is
 /// `call(&breaker, || retry(&retry, op))`.
 ///
@@ -254,17 +254,7 @@ where
     BO: Observer,
     F: Future<Output = Result<T, E>>,
 {
-    // `op` is called only once the breaker has admitted the attempt (a
-    // rejection runs nothing, not even `op`'s synchronous part). Each attempt
-    // borrows `op` for the instant it takes to make the future; attempts never
-    // overlap, so the `RefCell` borrow cannot fail.
-    let op = RefCell::new(op);
-    let op = &op;
-    retry
-        .call_async_if(&NotRejected, &EmbassySleeper, || {
-            breaker.call_async(move || (op.borrow_mut())())
-        })
-        .await
+    retry.call_through_async(breaker, &EmbassySleeper, op).await
 }
 
 #[cfg(feature = "defmt")]
