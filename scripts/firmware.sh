@@ -15,7 +15,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 FW="$ROOT/firmware"
 EXPECTED="$FW/expected-log.txt"
 TIMEOUT="${FIRMWARE_TIMEOUT:-60}"
-OUT="${FIRMWARE_OUT:-$FW/target/qemu-logs}"
+# Always firmware/target (gitignored), whatever CARGO_TARGET_DIR says: the ELF path must be known.
+TARGET_DIR="$FW/target"
+OUT="${FIRMWARE_OUT:-$TARGET_DIR/qemu-logs}"
 mkdir -p "$OUT"
 
 if [ "$#" -gt 0 ]; then TARGETS=("$@"); else
@@ -50,8 +52,9 @@ check_log() {
 fail=0
 for target in "${TARGETS[@]}"; do
     echo "=== firmware: build $target"
-    ( cd "$FW" && cargo build --release --locked --target "$target" ) || { fail=1; continue; }
-    elf="$FW/target/$target/release/totem-firmware"
+    ( cd "$FW" && cargo build --release --locked --target "$target" --target-dir "$TARGET_DIR" ) \
+        || { fail=1; continue; }
+    elf="$TARGET_DIR/$target/release/totem-firmware"
     case "$target" in
         thumbv7m-none-eabi)    machine=(-cpu cortex-m3 -machine lm3s6965evb) ;;
         thumbv7em-none-eabihf) machine=(-cpu cortex-m4 -machine mps2-an386) ;;
