@@ -4,7 +4,7 @@
 //! usable in a `static`), [`EmbassySleeper`] (an `embassy_time::Timer` that
 //! never rounds a delay down to zero), async helpers for Embassy tasks
 //! ([`call`], [`retry`], [`retry_if`], [`retry_through`]) and, with the
-//! `defmt` feature, [`DefmtObserver`], which logs state changes, rejections
+//! `defmt` feature, `DefmtObserver`, which logs state changes, rejections
 //! and retries.
 //!
 //! Every decision stays in [`totem_core`]: this crate only supplies time and
@@ -50,7 +50,7 @@
 //! section for a 64-bit read; the breaker reads no clock on its CLOSED path.
 //!
 //! ## Features
-//! - `defmt`: [`DefmtObserver`], and `defmt::Format` on the core's value types.
+//! - `defmt`: `DefmtObserver`, and `defmt::Format` on the core's value types.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
