@@ -32,6 +32,14 @@ RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace
 step "doc tests"
 cargo test --locked --workspace --doc
 
+step "totem-embassy with defmt (host, virtual time)"
+cargo clippy --locked -p totem-embassy --all-targets --features defmt -- -D warnings
+cargo test --locked -p totem-embassy --features defmt
+
+step "firmware in QEMU: thumbv7m (lm3s6965evb), thumbv7em (mps2-an386); thumbv6m build only"
+./scripts/install-firmware-tools.sh
+./scripts/firmware.sh
+
 step "unit and behaviour tests"
 cargo nextest run --locked --workspace --no-fail-fast
 

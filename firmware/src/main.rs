@@ -20,7 +20,6 @@ use cortex_m_semihosting::debug;
 use critical_section::Mutex;
 use defmt_semihosting as _; // defmt global logger -> semihosting stdout
 use embassy_executor::Spawner;
-use embassy_sync::once_lock::OnceLock;
 use embassy_time::{Instant, Ticker, Timer};
 use embassy_time_driver::Driver;
 use embassy_time_queue_utils::Queue;
@@ -146,14 +145,11 @@ const RETRY_CONFIG: Valid<RetryConfig> = validated!(RetryConfig::new("sensor")
 type SensorBreaker = CircuitBreaker<EmbassyClock, FirmwareObserver>;
 type SensorRetry = Retry<EmbassyClock, FirmwareObserver>;
 
-// Statics shared by the task and the interrupt handler. They are set once at boot, before
-// SysTick starts, because the core's `with_observer` is not `const` yet; with a const
-// constructor taking the observer, these become plain statics:
-//   static BREAKER: SensorBreaker = CircuitBreaker::new(BREAKER_CONFIG, EmbassyClock)
-//       .with_observer(FirmwareObserver);
-// `OnceLock::try_get` is one atomic load: no critical section on the way to the breaker.
-static BREAKER: OnceLock<SensorBreaker> = OnceLock::new();
-static RETRY: OnceLock<SensorRetry> = OnceLock::new();
+// Plain `const`-built statics, shared by the task and the interrupt handler.
+static BREAKER: SensorBreaker =
+    CircuitBreaker::new_with_observer(BREAKER_CONFIG, EmbassyClock, FirmwareObserver);
+// Seeded at boot from the chip's unique ID (`RETRY.reseed(CHIP_UID)` in main).
+static RETRY: SensorRetry = Retry::new_with_observer(RETRY_CONFIG, EmbassyClock, 0, FirmwareObserver);
 
 /// A stand-in for the chip's unique ID, which seeds the retry jitter on a real device.
 const CHIP_UID: u64 = 0x0000_5EED_C0DE_F00D;
@@ -210,10 +206,7 @@ fn state_from(bits: u32) -> State {
 /// static breaker as the task, with a permit, never blocking.
 #[exception]
 fn PendSV() {
-    let Some(breaker) = BREAKER.try_get() else {
-        return;
-    };
-    match breaker.try_acquire() {
+    match BREAKER.try_acquire() {
         Ok(permit) => match sensor_at(Instant::now().as_millis()) {
             Ok(_) => {
                 permit.success();
@@ -414,13 +407,8 @@ fn check(breaker: &SensorBreaker, retry: &SensorRetry) -> bool {
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
     let p = cortex_m::Peripherals::take().unwrap();
-    let breaker = BREAKER.get_or_init(|| {
-        CircuitBreaker::new(BREAKER_CONFIG, EmbassyClock).with_observer(FirmwareObserver)
-    });
-    let retry = RETRY.get_or_init(|| {
-        Retry::new(RETRY_CONFIG, EmbassyClock, CHIP_UID).with_observer(FirmwareObserver)
-    });
-    breaker.start_time_accounting();
+    RETRY.reseed(CHIP_UID);
+    BREAKER.start_time_accounting();
     defmt::info!(
         "firmware: start; sensor glitch at {=u64}..{=u64} ms, outage at {=u64}..{=u64} ms; breaker threshold {=u32}, reset {=u32} ms",
         GLITCH_MS.0,
@@ -431,5 +419,5 @@ async fn main(spawner: Spawner) {
         BREAKER_CONFIG.get().reset_timeout.as_ticks()
     );
     start_systick(p.SYST);
-    spawner.spawn(sampler(breaker, retry).unwrap());
+    spawner.spawn(sampler(&BREAKER, &RETRY).unwrap());
 }
