@@ -271,7 +271,15 @@ pub(crate) const fn decide_acquire(w: Word, stamp: Stamp, now: Option<u32>, l: &
                 return Acquire::Reject(State::Open, Some(Duration::from_ticks(left)));
             }
             if (w.admitted as u32) < l.permits {
+                // With no probe in flight, this admission restarts
+                // half_open_timeout: a new generation gets a new stamp.
+                let gen = if w.admitted == w.successes {
+                    w.gen.wrapping_add(1)
+                } else {
+                    w.gen
+                };
                 Acquire::Probe(Word {
+                    gen,
                     admitted: w.admitted + 1,
                     ..w
                 })
@@ -452,20 +460,7 @@ impl<C: Clock> CircuitBreaker<C, NoObserver> {
         /// assert!(breaker.try_acquire().is_ok());
         /// ```
         pub fn new(config: Valid<BreakerConfig>, clock: C) -> Self {
-            let config = *config.get();
-            Self {
-                words: CachePadded(Words {
-                    word: AtomicU32::new(Word::INITIAL.encode()),
-                    // Tag 0xF never matches generation 0: the first CLOSED
-                    // segment has no start time until a snapshot anchors it.
-                    stamp: AtomicU32::new(Stamp { tag: 0xF, time: 0 }.encode()),
-                }),
-                counters: CachePadded(Counters::new()),
-                limits: Limits::of(&config),
-                config,
-                clock,
-                observer: NoObserver,
-            }
+            CircuitBreaker::new_with_observer(config, clock, NoObserver)
         }
     }
 
@@ -483,6 +478,39 @@ impl<C: Clock> CircuitBreaker<C, NoObserver> {
 }
 
 impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+    const_fn! {
+        /// [`new`](CircuitBreaker::new) with an observer: `const`, so a
+        /// `static` breaker can report its events.
+        ///
+        /// ```
+        /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Event, ManualClock};
+        /// fn log(e: &Event) { let _ = e; }
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static BREAKER: CircuitBreaker<&ManualClock, fn(&Event)> = CircuitBreaker::new_with_observer(
+        ///     validated!(BreakerConfig::new("modem")),
+        ///     &CLOCK,
+        ///     log,
+        /// );
+        /// assert!(BREAKER.try_acquire().is_ok());
+        /// ```
+        pub fn new_with_observer(config: Valid<BreakerConfig>, clock: C, observer: O) -> Self {
+            let config = *config.get();
+            Self {
+                words: CachePadded(Words {
+                    word: AtomicU32::new(Word::INITIAL.encode()),
+                    // Tag 0xF never matches generation 0: the first CLOSED
+                    // segment has no start time until it is anchored.
+                    stamp: AtomicU32::new(Stamp { tag: 0xF, time: 0 }.encode()),
+                }),
+                counters: CachePadded(Counters::new()),
+                limits: Limits::of(&config),
+                config,
+                clock,
+                observer,
+            }
+        }
+    }
+
     /// The same breaker reporting to `observer`.
     ///
     /// ```
@@ -603,7 +631,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 
     #[cold]
     fn acquire_slow(&self, mut w: Word) -> Result<Permit<'_, C, O>, Rejected> {
-        let mut now = None;
+        // OPEN and probing decide on the time: read it once, up front.
+        let mut now = match w.kind {
+            Kind::Open | Kind::Probing => Some(self.now_millis()),
+            _ => None,
+        };
         loop {
             let stamp = self.load_stamp();
             match decide_acquire(w, stamp, now, &self.limits) {
@@ -612,8 +644,8 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 Acquire::Reject(state, retry_after) => return Err(self.reject(state, retry_after)),
                 Acquire::Probe(to) => match self.cas(w, to) {
                     Ok(()) => {
-                        if let Kind::HalfOpen = w.kind {
-                            // First probe of the episode: its admission time
+                        if to.gen != w.gen {
+                            // First probe in flight: its admission time
                             // starts half_open_timeout.
                             let t = match now {
                                 Some(t) => t,
