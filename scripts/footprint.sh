@@ -125,8 +125,7 @@ API=(
 )
 # feature|label|reference build (default: all)
 OPTIONS=(
-    "on_stack|breaker and retry built in main's frame instead of statics"
-    "observer|an observer (fn(&Event)) on breaker and retry (vs. on_stack)|all,on_stack"
+    "observer|an observer (a fn(&Event) that stores the event kind) on breaker and retry"
     "abandoned_neutral|abandoned permit = neutral"
     "retry_metrics_off|retry metrics off"
     "jitter_full|full jitter"

@@ -68,9 +68,13 @@ fn main() {
         black_box(totem::call(b, x)).ok();
     }));
     lines.push(l);
-    lines.push(measure("**Totem** retry (metrics on)", || totem::retry(true), |r, x| {
-        black_box(totem::retry_call(r, x)).ok();
-    }));
+    lines.push(measure(
+        "**Totem** retry (metrics on)",
+        || totem::retry(true),
+        |r, x| {
+            black_box(totem::retry_call(r, x)).ok();
+        },
+    ));
     lines.push(measure(
         "**Totem** breaker + retry",
         || (totem::new(), totem::retry(true)),
@@ -103,9 +107,13 @@ fn main() {
     }));
     lines.push(l);
 
-    lines.push(measure("backon (blocking retry)", || (), |_, x| {
-        black_box(backon::call(x)).ok();
-    }));
+    lines.push(measure(
+        "backon (blocking retry)",
+        || (),
+        |_, x| {
+            black_box(backon::call(x)).ok();
+        },
+    ));
     lines.push(measure("backoff `retry`", backoff::new, |p, x| {
         black_box(backoff::call(p, x)).ok();
     }));

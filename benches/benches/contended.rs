@@ -41,14 +41,18 @@ fn main() {
         // shows how much of a contended ratio is the baseline's batching
         // (back-to-back RMWs can each take the line for several increments).
         let c = Arc::new(AtomicU64::new(0));
-        out.push(measure("AtomicU64::fetch_add + call + private work (1 thread ≈ Totem)", &cfg, |i| {
-            black_box(baseline::fetch_add(&c, i)).ok();
-            let mut v = i;
-            for _ in 0..PRIVATE_WORK {
-                v = black_box(v.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            }
-            black_box(v);
-        }));
+        out.push(measure(
+            "AtomicU64::fetch_add + call + private work (1 thread ≈ Totem)",
+            &cfg,
+            |i| {
+                black_box(baseline::fetch_add(&c, i)).ok();
+                let mut v = i;
+                for _ in 0..PRIVATE_WORK {
+                    v = black_box(v.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                }
+                black_box(v);
+            },
+        ));
     }
     if wanted("mutex") {
         let m = Arc::new(Mutex::new(0u64));
@@ -93,7 +97,11 @@ fn main() {
         cfg.min_cpu
     );
     print_table(&out, "AtomicU64::fetch_add + call");
-    let ns = |name: &str| out.iter().find(|o| o.name == name).and_then(|o| o.ns_per_call);
+    let ns = |name: &str| {
+        out.iter()
+            .find(|o| o.name == name)
+            .and_then(|o| o.ns_per_call)
+    };
     if let (Some(t), Some(f)) = (ns("**Totem**"), ns("AtomicU64::fetch_add + call")) {
         let r = t / f;
         println!(

@@ -72,7 +72,9 @@ fn retry_first_ok(c: &mut Criterion) {
     let on = totem::retry(true);
     g.bench_function("totem_metrics_on", |b| b.iter(|| totem::retry_call(&on, x)));
     let off = totem::retry(false);
-    g.bench_function("totem_metrics_off", |b| b.iter(|| totem::retry_call(&off, x)));
+    g.bench_function("totem_metrics_off", |b| {
+        b.iter(|| totem::retry_call(&off, x))
+    });
     g.bench_function("backon", |b| b.iter(|| backon::call(x)));
     let policy = backoff::new();
     g.bench_function("backoff", |b| b.iter(|| backoff::call(&policy, x)));
@@ -117,11 +119,19 @@ fn tables() {
         "Baselines",
         &[
             row("plain call", "baseline", "plain"),
-            row("AtomicU64::fetch_add(Relaxed) + call", "baseline", "fetch_add"),
+            row(
+                "AtomicU64::fetch_add(Relaxed) + call",
+                "baseline",
+                "fetch_add",
+            ),
             row("Mutex<u64> lock + increment + call", "baseline", "mutex"),
             row("Instant::now()", "baseline", "instant_now"),
             row("totem_std::StdClock.now()", "baseline", "std_clock_now"),
-            row("CoarseClock.now() (CLOCK_MONOTONIC_COARSE)", "baseline", "coarse_clock_now"),
+            row(
+                "CoarseClock.now() (CLOCK_MONOTONIC_COARSE)",
+                "baseline",
+                "coarse_clock_now",
+            ),
         ],
         &[fetch_add, now],
     );
@@ -139,8 +149,16 @@ fn tables() {
         "Open (and half-open) breaker, rejected call",
         &[
             row("**Totem** (StdClock)", "open_rejection", "totem"),
-            row("Totem on a coarse clock (CLOCK_MONOTONIC_COARSE, not in totem-std)", "open_rejection", "totem_coarse_clock"),
-            row("**Totem**, HALF_OPEN, probe slot taken (StdClock)", "half_open_rejection", "totem"),
+            row(
+                "Totem on a coarse clock (CLOCK_MONOTONIC_COARSE, not in totem-std)",
+                "open_rejection",
+                "totem_coarse_clock",
+            ),
+            row(
+                "**Totem**, HALF_OPEN, probe slot taken (StdClock)",
+                "half_open_rejection",
+                "totem",
+            ),
             row("failsafe", "open_rejection", "failsafe"),
             row("recloser", "open_rejection", "recloser"),
             row("circuitbreaker-rs", "open_rejection", "circuitbreaker_rs"),
@@ -150,8 +168,16 @@ fn tables() {
     print_table(
         "Retry whose first attempt succeeds",
         &[
-            row("**Totem**, metrics on", "retry_first_ok", "totem_metrics_on"),
-            row("**Totem**, metrics off", "retry_first_ok", "totem_metrics_off"),
+            row(
+                "**Totem**, metrics on",
+                "retry_first_ok",
+                "totem_metrics_on",
+            ),
+            row(
+                "**Totem**, metrics off",
+                "retry_first_ok",
+                "totem_metrics_off",
+            ),
             row("backon (blocking)", "retry_first_ok", "backon"),
             row("backoff `retry`", "retry_first_ok", "backoff"),
         ],
@@ -160,8 +186,16 @@ fn tables() {
     print_table(
         "Breaker around retry",
         &[
-            row("**Totem** `breaker.call(retry.call(op))`", "breaker_retry", "totem"),
-            row("**Totem** `retry.call_through(&breaker, op)`", "breaker_retry", "totem_retry_through"),
+            row(
+                "**Totem** `breaker.call(retry.call(op))`",
+                "breaker_retry",
+                "totem",
+            ),
+            row(
+                "**Totem** `retry.call_through(&breaker, op)`",
+                "breaker_retry",
+                "totem_retry_through",
+            ),
             row("failsafe(backon(op))", "breaker_retry", "failsafe_backon"),
             row("recloser(backon(op))", "breaker_retry", "recloser_backon"),
         ],
@@ -199,13 +233,19 @@ fn targets() {
     );
     verdict(
         "half-open rejection ÷ Instant::now (StdClock)",
-        ratio(m("half_open_rejection", "totem"), m("baseline", "instant_now")),
+        ratio(
+            m("half_open_rejection", "totem"),
+            m("baseline", "instant_now"),
+        ),
         1.1,
         "×",
     );
     verdict(
         "open rejection on a coarse clock ÷ Instant::now",
-        ratio(m("open_rejection", "totem_coarse_clock"), m("baseline", "instant_now")),
+        ratio(
+            m("open_rejection", "totem_coarse_clock"),
+            m("baseline", "instant_now"),
+        ),
         1.1,
         "×",
     );

@@ -217,7 +217,10 @@ pub fn measure<F: Fn(u64) + Sync>(name: &str, cfg: &Config, f: F) -> Outcome {
         let cpu_ok = subject
             .iter()
             .all(|t| t.cpu.as_nanos() as f64 >= cfg.min_cpu * t.wall().as_nanos() as f64);
-        if before >= cfg.min_speedup && after >= cfg.min_speedup && overlap >= cfg.min_overlap && cpu_ok
+        if before >= cfg.min_speedup
+            && after >= cfg.min_speedup
+            && overlap >= cfg.min_overlap
+            && cpu_ok
         {
             kept.push(per_call_ns(&subject, n));
         }

@@ -71,7 +71,11 @@ pub mod totem {
         let probe: Permit<'_, StdClock> = b.try_acquire().expect("the probe is admitted");
         assert!(b.try_acquire().is_err(), "a second probe must be rejected");
         let r = f(&b);
-        assert_eq!(b.state(), State::HalfOpen, "stayed half-open for the whole measurement");
+        assert_eq!(
+            b.state(),
+            State::HalfOpen,
+            "stayed half-open for the whole measurement"
+        );
         probe.success();
         r
     }
@@ -245,7 +249,9 @@ pub mod backon {
     /// min delay, no jitter) and the default `std::thread::sleep` sleeper.
     #[inline]
     pub fn call(x: u64) -> Result<u64, ()> {
-        (|| op::ok::<()>(x)).retry(ExponentialBuilder::default()).call()
+        (|| op::ok::<()>(x))
+            .retry(ExponentialBuilder::default())
+            .call()
     }
 
     /// The same retry with a caller-built `op` (for the breaker + retry rows).

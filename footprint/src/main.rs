@@ -110,14 +110,19 @@ pub type Breaker = CircuitBreaker<TickClock, Obs>;
 /// The retry type measured.
 pub type Retrier = Retry<TickClock, Obs>;
 
+#[cfg(not(feature = "observer"))]
+const OBSERVER: Obs = NoObserver;
+#[cfg(feature = "observer")]
+const OBSERVER: Obs = observe;
+
 /// The breaker, in RAM: its symbol size is the RAM one breaker takes.
-#[cfg(not(any(feature = "observer", feature = "on_stack")))]
 #[no_mangle]
-pub static FP_BREAKER: Breaker = CircuitBreaker::new(validated!(BREAKER_CONFIG), TickClock);
+pub static FP_BREAKER: Breaker =
+    CircuitBreaker::new_with_observer(validated!(BREAKER_CONFIG), TickClock, OBSERVER);
 /// The retry, in RAM: its symbol size is the RAM one retry takes.
-#[cfg(not(any(feature = "observer", feature = "on_stack")))]
 #[no_mangle]
-pub static FP_RETRY: Retrier = Retry::new(validated!(RETRY_CONFIG), TickClock, 0x5EED);
+pub static FP_RETRY: Retrier =
+    Retry::new_with_observer(validated!(RETRY_CONFIG), TickClock, 0x5EED, OBSERVER);
 
 // ---------------------------------------------------------------------------
 // The operation and the sleep
@@ -230,22 +235,7 @@ pub fn fp_breaker_retry(b: &Breaker, r: &Retrier) -> u32 {
 
 #[entry]
 fn main() -> ! {
-    #[cfg(not(any(feature = "observer", feature = "on_stack")))]
     let (breaker, retry): (&Breaker, &Retrier) = (&FP_BREAKER, &FP_RETRY);
-    // `with_observer` is not a `const fn`, so an observed breaker cannot be a
-    // `static`: both it and its no-observer reference (`on_stack`) live in
-    // `main`'s frame, and the observer's cost is the difference of the two.
-    #[cfg(all(feature = "on_stack", not(feature = "observer")))]
-    let (breaker, retry): (&Breaker, &Retrier) = (
-        &CircuitBreaker::new(validated!(BREAKER_CONFIG), TickClock),
-        &Retry::new(validated!(RETRY_CONFIG), TickClock, 0x5EED),
-    );
-    #[cfg(feature = "observer")]
-    let (breaker, retry): (&Breaker, &Retrier) = (
-        &CircuitBreaker::new(validated!(BREAKER_CONFIG), TickClock)
-            .with_observer(observe as fn(&Event)),
-        &Retry::new(validated!(RETRY_CONFIG), TickClock, 0x5EED).with_observer(observe as fn(&Event)),
-    );
     let _ = (breaker, retry);
     loop {
         #[allow(unused_variables)]
