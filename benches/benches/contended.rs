@@ -28,22 +28,33 @@ fn main() {
     let cfg = Config::from_env();
     let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     let mut out: Vec<Outcome> = Vec::new();
+    // The reference every round also runs: fetch_add on its own shared atomic.
+    let reference_cell = Arc::new(AtomicU64::new(0));
+    let reference = |i: u64| {
+        black_box(baseline::fetch_add(&reference_cell, i)).ok();
+    };
 
     if wanted("fetch_add") {
+        // The reference against itself (another atomic): the ratio shows the
+        // harness's own spread.
         let c = Arc::new(AtomicU64::new(0));
-        out.push(measure("AtomicU64::fetch_add + call", &cfg, |i| {
-            black_box(baseline::fetch_add(&c, i)).ok();
-        }));
-    }
-    if wanted("fetch_add") {
+        out.push(measure(
+            "AtomicU64::fetch_add + call",
+            &cfg,
+            &reference,
+            |i| {
+                black_box(baseline::fetch_add(&c, i)).ok();
+            },
+        ));
         // The same shared fetch_add followed by private work that costs about
         // what Totem adds around its one shared RMW in a single thread: it
-        // shows how much of a contended ratio is the baseline's batching
-        // (back-to-back RMWs can each take the line for several increments).
+        // shows how much of a contended ratio comes from doing anything at all
+        // between two RMWs on a line the other thread also writes.
         let c = Arc::new(AtomicU64::new(0));
         out.push(measure(
             "AtomicU64::fetch_add + call + private work (1 thread ≈ Totem)",
             &cfg,
+            &reference,
             |i| {
                 black_box(baseline::fetch_add(&c, i)).ok();
                 let mut v = i;
@@ -56,39 +67,45 @@ fn main() {
     }
     if wanted("mutex") {
         let m = Arc::new(Mutex::new(0u64));
-        out.push(measure("Mutex<u64> lock + increment + call", &cfg, |i| {
-            black_box(baseline::mutex(&m, i)).ok();
-        }));
+        out.push(measure(
+            "Mutex<u64> lock + increment + call",
+            &cfg,
+            &reference,
+            |i| {
+                black_box(baseline::mutex(&m, i)).ok();
+            },
+        ));
     }
     if wanted("totem") {
         let b = Arc::new(totem::new());
-        out.push(measure("**Totem**", &cfg, |i| {
+        out.push(measure("**Totem**", &cfg, &reference, |i| {
             black_box(totem::call(&b, i)).ok();
         }));
     }
     if wanted("failsafe") {
         let b = Arc::new(failsafe::new());
-        out.push(measure("failsafe", &cfg, |i| {
+        out.push(measure("failsafe", &cfg, &reference, |i| {
             black_box(failsafe::call(&b, i)).ok();
         }));
     }
     if wanted("recloser") {
         let b = Arc::new(recloser::new());
-        out.push(measure("recloser", &cfg, |i| {
+        out.push(measure("recloser", &cfg, &reference, |i| {
             black_box(recloser::call(&b, i)).ok();
         }));
     }
     if wanted("circuitbreaker") {
         let b = Arc::new(cbrs::new());
-        out.push(measure("circuitbreaker-rs", &cfg, |i| {
+        out.push(measure("circuitbreaker-rs", &cfg, &reference, |i| {
             black_box(cbrs::call(&b, i)).ok();
         }));
     }
     println!(
         "\n### Contended: 2 threads, one shared breaker, closed, successful calls\n\n\
-         config: rounds run until {} are kept (at most {}), {} ms per phase; a round is kept if \
-         the plain-pair speedup >= {} before and after it, the two threads overlap >= {} \
-         and each got CPU/wall >= {}\n",
+         config: rounds run until {} are kept (at most {}), {} ms per phase; every round also \
+         runs the reference (fetch_add on one shared AtomicU64, 2 threads); a round is kept if \
+         the plain-pair speedup >= {} before and after it and, for the reference and the \
+         subject, the two threads overlap >= {} and each got CPU/wall >= {}\n",
         cfg.rounds,
         cfg.max_rounds,
         cfg.phase.as_millis(),
@@ -96,14 +113,12 @@ fn main() {
         cfg.min_overlap,
         cfg.min_cpu
     );
-    print_table(&out, "AtomicU64::fetch_add + call");
-    let ns = |name: &str| {
-        out.iter()
-            .find(|o| o.name == name)
-            .and_then(|o| o.ns_per_call)
-    };
-    if let (Some(t), Some(f)) = (ns("**Totem**"), ns("AtomicU64::fetch_add + call")) {
-        let r = t / f;
+    print_table(&out, "fetch_add");
+    if let Some(r) = out
+        .iter()
+        .find(|o| o.name == "**Totem**")
+        .and_then(|o| o.ratio)
+    {
         println!(
             "\ntarget: contended Totem <= 1.2x contended fetch_add: {r:.2}x, {}",
             if r <= 1.2 { "met" } else { "**missed**" }

@@ -8,19 +8,23 @@
 //! 2. the same loop on two threads at once (`t2`): when they truly run in
 //!    parallel, the pair does twice the work in about the same time, so the
 //!    *speedup* `2 * t1 / t2` is close to 2, and close to 1 when they share a CPU;
-//! 3. the subject on two threads at once (the measurement);
-//! 4. the plain-call pair again.
+//! 3. the reference (`fetch_add` on one shared `AtomicU64`) on two threads;
+//! 4. the subject on two threads at once (the measurement);
+//! 5. the plain-call pair again.
 //!
-//! A round is kept only if both plain pairs reach [`Config::min_speedup`], the
-//! two subject threads overlapped in time by at least [`Config::min_overlap`],
-//! and each subject thread got at least [`Config::min_cpu`] of its wall time
-//! as CPU time (`CLOCK_THREAD_CPUTIME_ID`): a thread that was preempted during
-//! the measurement shows a lower ratio. Everything else is counted as
-//! discarded and reported.
+//! A round is kept only if both plain pairs reach [`Config::min_speedup`], and
+//! for the reference pair and the subject pair, the two threads overlapped in
+//! time by at least [`Config::min_overlap`] and each got at least
+//! [`Config::min_cpu`] of its wall time as CPU time
+//! (`CLOCK_THREAD_CPUTIME_ID`): a thread that was preempted during the
+//! measurement shows a lower ratio. Everything else is counted as discarded
+//! and reported.
 //!
 //! The figure reported is nanoseconds per call *per thread*: each thread's
 //! elapsed time divided by its number of calls, averaged over the two threads;
-//! the median over the kept rounds.
+//! the median over the kept rounds. The ratio to the reference is the median
+//! of the per-round ratios, so that both sides of each ratio ran in the same
+//! conditions.
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -79,6 +83,10 @@ pub struct Outcome {
     pub ns_per_call: Option<f64>,
     /// Smallest and largest kept value.
     pub range: Option<(f64, f64)>,
+    /// Median ns per call per thread of the reference, in the kept rounds.
+    pub reference_ns: Option<f64>,
+    /// Median of the per-round ratios subject / reference (kept rounds).
+    pub ratio: Option<f64>,
     /// Median ns per call when one thread runs the subject alone.
     pub ns_single: f64,
     /// Rounds kept.
@@ -87,6 +95,8 @@ pub struct Outcome {
     pub rounds: usize,
     /// Median plain-pair speedup over all rounds (2.0 = perfectly parallel).
     pub speedup: f64,
+    /// Median plain-pair speedup over the kept rounds.
+    pub kept_speedup: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -181,17 +191,52 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
-/// Measures `f` on two threads at once, as described in the module docs.
+/// Overlap of the threads' measurement windows and whether each thread got
+/// at least `min_cpu` of its wall time as CPU time.
+fn ran_together(t: &[Timing], cfg: &Config) -> bool {
+    let window_start = t.iter().map(|t| t.start).min().unwrap_or_default();
+    let window_end = t.iter().map(|t| t.end).max().unwrap_or_default();
+    let overlap_start = t.iter().map(|t| t.start).max().unwrap_or_default();
+    let overlap_end = t.iter().map(|t| t.end).min().unwrap_or_default();
+    let overlap = overlap_end.saturating_sub(overlap_start).as_nanos() as f64
+        / window_end.saturating_sub(window_start).as_nanos().max(1) as f64;
+    let cpu_ok = t
+        .iter()
+        .all(|t| t.cpu.as_nanos() as f64 >= cfg.min_cpu * t.wall().as_nanos() as f64);
+    overlap >= cfg.min_overlap && cpu_ok
+}
+
+fn range(v: &[f64]) -> Option<(f64, f64)> {
+    if v.is_empty() {
+        return None;
+    }
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(0.0, f64::max);
+    Some((lo, hi))
+}
+
+/// Measures `f` on two threads at once, paired with `reference` (also on two
+/// threads) in every round, as described in the module docs.
 ///
-/// `f` is called with a running index; it must reach the shared subject through
-/// a reference it captured (an `Arc` clone or a borrow of one).
-pub fn measure<F: Fn(u64) + Sync>(name: &str, cfg: &Config, f: F) -> Outcome {
+/// Each round runs: the plain-call check, the reference pair, the subject
+/// pair, the plain-call check again. The ratio reported is the median of the
+/// per-round ratios subject / reference over the kept rounds, so both sides
+/// of every ratio ran under the same conditions.
+///
+/// `f` and `reference` are called with a running index; they must reach their
+/// shared subject through a reference they captured (an `Arc` clone).
+pub fn measure<R: Fn(u64) + Sync, F: Fn(u64) + Sync>(
+    name: &str,
+    cfg: &Config,
+    reference: &R,
+    f: F,
+) -> Outcome {
     let n_plain = calibrate(&plain, cfg.phase);
+    let n_ref = calibrate(reference, cfg.phase);
     let n = calibrate(&f, cfg.phase);
     let mut t1_best = f64::INFINITY;
-    let mut kept = Vec::new();
-    let mut speedups = Vec::new();
-    let mut singles = Vec::new();
+    let (mut kept, mut kept_ref, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut speedups, mut kept_speedups, mut singles) = (Vec::new(), Vec::new(), Vec::new());
     let mut run = 0;
     while kept.len() < cfg.rounds && run < cfg.max_rounds {
         run += 1;
@@ -203,61 +248,52 @@ pub fn measure<F: Fn(u64) + Sync>(name: &str, cfg: &Config, f: F) -> Outcome {
             2.0 * t1_best / end.saturating_sub(start).as_nanos().max(1) as f64
         };
         let before = speedup(&run_threads(2, n_plain, &plain));
+        let reference_pair = run_threads(2, n_ref, reference);
         let subject = run_threads(2, n, &f);
         let after = speedup(&run_threads(2, n_plain, &plain));
-        singles.push(per_call_ns(&run_threads(1, n, &f), n));
-        speedups.push(before.min(after));
-
-        let window_start = subject.iter().map(|t| t.start).min().unwrap_or_default();
-        let window_end = subject.iter().map(|t| t.end).max().unwrap_or_default();
-        let overlap_start = subject.iter().map(|t| t.start).max().unwrap_or_default();
-        let overlap_end = subject.iter().map(|t| t.end).min().unwrap_or_default();
-        let overlap = overlap_end.saturating_sub(overlap_start).as_nanos() as f64
-            / window_end.saturating_sub(window_start).as_nanos().max(1) as f64;
-        let cpu_ok = subject
-            .iter()
-            .all(|t| t.cpu.as_nanos() as f64 >= cfg.min_cpu * t.wall().as_nanos() as f64);
-        if before >= cfg.min_speedup
-            && after >= cfg.min_speedup
-            && overlap >= cfg.min_overlap
-            && cpu_ok
+        if singles.len() < 5 {
+            singles.push(per_call_ns(&run_threads(1, n, &f), n));
+        }
+        let worst = before.min(after);
+        speedups.push(worst);
+        if worst >= cfg.min_speedup
+            && ran_together(&reference_pair, cfg)
+            && ran_together(&subject, cfg)
         {
-            kept.push(per_call_ns(&subject, n));
+            let (s, r) = (
+                per_call_ns(&subject, n),
+                per_call_ns(&reference_pair, n_ref),
+            );
+            kept.push(s);
+            kept_ref.push(r);
+            ratios.push(s / r);
+            kept_speedups.push(worst);
         }
     }
-    let kept_n = kept.len();
-    let range = if kept.is_empty() {
-        None
-    } else {
-        let lo = kept.iter().copied().fold(f64::INFINITY, f64::min);
-        let hi = kept.iter().copied().fold(0.0, f64::max);
-        Some((lo, hi))
-    };
+    let some = |v: &mut Vec<f64>| (!v.is_empty()).then(|| median(v));
     Outcome {
         name: name.to_owned(),
-        ns_per_call: if kept.is_empty() {
-            None
-        } else {
-            Some(median(&mut kept))
-        },
-        range,
+        range: range(&kept),
+        ns_per_call: some(&mut kept),
+        reference_ns: some(&mut kept_ref),
+        ratio: some(&mut ratios),
         ns_single: median(&mut singles),
-        kept: kept_n,
+        kept: kept.len(),
         rounds: run,
         speedup: median(&mut speedups),
+        kept_speedup: some(&mut kept_speedups),
     }
 }
 
-/// Prints the outcomes as a markdown table, with ratios to the row named `reference`.
+/// Prints the outcomes as a markdown table.
 pub fn print_table(outcomes: &[Outcome], reference: &str) {
-    let reference_ns = outcomes
-        .iter()
-        .find(|o| o.name == reference)
-        .and_then(|o| o.ns_per_call);
     println!(
-        "| subject (2 threads, one shared instance) | ns/call/thread (median) | kept range | ratio to {reference} | 1 thread alone, ns/call | rounds kept | plain-pair speedup (median) |"
+        "| subject (2 threads, one shared instance) | ns/call/thread (median) | kept range | {reference} in the same rounds | ratio (median of per-round ratios) | 1 thread alone, ns/call | rounds kept / run | plain-pair speedup, kept rounds (all rounds) |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    let f = |v: Option<f64>, suffix: &str| {
+        v.map_or_else(|| "-".to_owned(), |v| format!("{v:.2}{suffix}"))
+    };
     for o in outcomes {
         let ns = o
             .ns_per_call
@@ -265,13 +301,18 @@ pub fn print_table(outcomes: &[Outcome], reference: &str) {
         let range = o
             .range
             .map_or_else(|| "-".to_owned(), |(a, b)| format!("{a:.2}–{b:.2}"));
-        let ratio = match (o.ns_per_call, reference_ns) {
-            (Some(v), Some(r)) => format!("{:.2}×", v / r),
-            _ => "-".to_owned(),
-        };
         println!(
-            "| {} | {} | {} | {} | {:.2} | {}/{} | {:.2} |",
-            o.name, ns, range, ratio, o.ns_single, o.kept, o.rounds, o.speedup
+            "| {} | {} | {} | {} | {} | {:.2} | {}/{} | {} ({:.2}) |",
+            o.name,
+            ns,
+            range,
+            f(o.reference_ns, ""),
+            f(o.ratio, "×"),
+            o.ns_single,
+            o.kept,
+            o.rounds,
+            f(o.kept_speedup, ""),
+            o.speedup
         );
     }
 }
