@@ -43,7 +43,7 @@ if ! command -v arm-none-eabi-nm >/dev/null 2>&1; then
     $SUDO apt-get update -qq
     $SUDO apt-get install -y -qq --no-install-recommends binutils-arm-none-eabi >/dev/null
 fi
-for tool in arm-none-eabi-nm arm-none-eabi-size arm-none-eabi-objdump; do
+for tool in arm-none-eabi-nm arm-none-eabi-size arm-none-eabi-objdump arm-none-eabi-c++filt; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found after installing binutils-arm-none-eabi"
 done
 
@@ -170,17 +170,18 @@ for target in "${TARGETS[@]}"; do
     say ""
     say "RAM: one breaker (FP_BREAKER) $(symsize "$all" FP_BREAKER) bytes, one retry (FP_RETRY) $(symsize "$all" FP_RETRY) bytes"
     say ""
-    say "largest symbols of the full build:"
+    say "Totem's symbols in the full build (bytes, type, name; t = code, D = .data):"
     say '```'
     arm-none-eabi-nm --print-size --size-sort --radix=d -C "$all" |
-        awk '$3 ~ /^[tTrRdDbB]$/' | tail -n 12
+        awk '$3 ~ /^[tTrRdDbB]$/ && $0 ~ /totem_core|fp_|FP_|OUTLINED_FUNCTION|compiler_builtins|portable_atomic|__aeabi/ {
+                 s = $0; sub(/^[0-9]+ +[0-9]+ +/, "", s); printf "%6d %s\n", $2, s }'
     say '```'
 
-    hits=$(hot_path_cpsid "$all" fp_try_acquire fp_record fp_call)
+    hits=$(hot_path_cpsid "$all" fp_try_acquire fp_record fp_call | arm-none-eabi-c++filt)
     reached=$(wc -l <"$OUT/reached.txt")
     locks=$(arm-none-eabi-nm -C "$all" | grep -Ei 'portable_atomic.*(lock|LOCKS)' || true)
     if [ -s "$OUT/indirect.txt" ]; then
-        say "note: indirect calls (not followed) in: $(tr '\n' ' ' <"$OUT/indirect.txt")"
+        say "note: indirect calls (not followed) in: $(arm-none-eabi-c++filt <"$OUT/indirect.txt" | tr '\n' ' ')"
     fi
     if [ "$target" = "$STRICT_TARGET" ]; then
         if [ -n "$hits" ]; then
