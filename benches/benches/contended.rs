@@ -104,8 +104,8 @@ fn main() {
         "\n### Contended: 2 threads, one shared breaker, closed, successful calls\n\n\
          config: rounds run until {} are kept (at most {}), {} ms per phase; every round also \
          runs the reference (fetch_add on one shared AtomicU64, 2 threads); a round is kept if \
-         the plain-pair speedup >= {} before and after it and, for the reference and the \
-         subject, the two threads overlap >= {} and each got CPU/wall >= {}\n",
+         the plain-pair speedup >= {} before and after it, the two reference threads overlap >= {} \
+         and each got CPU/wall >= {}\n",
         cfg.rounds,
         cfg.max_rounds,
         cfg.phase.as_millis(),
