@@ -19,7 +19,7 @@ MODE=${1:-full}
 
 case "$MODE" in
 check)
-    cargo bench -p totem-benches --no-run
+    cargo bench --locked -p totem-benches --no-run
     exit 0
     ;;
 quick)

@@ -41,7 +41,7 @@ if ! command -v arm-none-eabi-nm >/dev/null 2>&1; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends binutils-arm-none-eabi >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends binutils-arm-none-eabi >/dev/null
 fi
 for tool in arm-none-eabi-nm arm-none-eabi-size arm-none-eabi-objdump arm-none-eabi-c++filt; do
     command -v "$tool" >/dev/null 2>&1 || die "$tool not found after installing binutils-arm-none-eabi"
