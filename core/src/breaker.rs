@@ -271,6 +271,22 @@ pub(crate) const fn decide_acquire(w: Word, stamp: Stamp, now: Option<u32>, l: &
                 return Acquire::Reject(State::Open, Some(Duration::from_ticks(left)));
             }
             if (w.admitted as u32) < l.permits {
+                if w.admitted == w.successes
+                    && stamp.belongs_to(w.gen)
+                    && stamp.since(now) >= l.half_open_ms
+                {
+                    // No probe was outstanding when half_open_timeout ran
+                    // out, so it reopened nothing; this probe starts the
+                    // timer again (a new generation, so the CAS winner
+                    // publishes its admission time). Keeping the old timer
+                    // would time this probe out at once, at a logical time
+                    // before it was even admitted.
+                    return Acquire::Probe(Word {
+                        gen: w.gen.wrapping_add(1),
+                        admitted: w.admitted + 1,
+                        ..w
+                    });
+                }
                 Acquire::Probe(Word {
                     admitted: w.admitted + 1,
                     ..w
@@ -612,9 +628,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 Acquire::Reject(state, retry_after) => return Err(self.reject(state, retry_after)),
                 Acquire::Probe(to) => match self.cas(w, to) {
                     Ok(()) => {
-                        if let Kind::HalfOpen = w.kind {
-                            // First probe of the episode: its admission time
-                            // starts half_open_timeout.
+                        if to.gen != w.gen {
+                            // First probe of the episode (or the first after
+                            // the timer ran out with none outstanding): its
+                            // admission time starts half_open_timeout.
                             let t = match now {
                                 Some(t) => t,
                                 None => self.now_millis(),
