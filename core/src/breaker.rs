@@ -13,7 +13,7 @@ use crate::config::{AbandonedPermit, BreakerConfig, ConfigError, Valid};
 use crate::event::{Cause, Event, NoObserver, Observer, Rejected, State, Transition};
 use crate::metrics::{BreakerSnapshot, Counters};
 use crate::primitive::{bump, const_fn, read, AtomicU32, CachePadded, Ordering};
-use crate::state::{saturating_span, Kind, Stamp, Word};
+use crate::state::{saturating_span, Kind, Stamp, Word, MAX_TIMEOUT_MS};
 
 /// What a call's result means for the breaker's health.
 ///
@@ -210,6 +210,20 @@ impl Limits {
     }
 }
 
+/// When a deadline `limit` ms after a stamp passed, given `since` (ms since
+/// the stamp, modulo 2^28) and `now`. An elapsed time beyond
+/// [`MAX_TIMEOUT_MS`] is a clock that stepped back (or a wait longer than
+/// the stamp can tell): the deadline counts as passed, and it passes *now*,
+/// not at a time computed from the wrapped difference (which would date the
+/// event up to 74 h in the past).
+const fn passed_at(since: u32, limit: u32, now: u32) -> u32 {
+    if since > MAX_TIMEOUT_MS {
+        now
+    } else {
+        now.wrapping_sub(since - limit)
+    }
+}
+
 /// The time-driven transition due at `now`, if any: OPEN → HALF_OPEN once
 /// `reset_timeout` has passed since opening; HALF_OPEN → OPEN once probes
 /// have stayed unresolved for `half_open_timeout` since the first admission.
@@ -228,12 +242,12 @@ pub(crate) const fn decide_deadline(w: Word, stamp: Stamp, now: u32, l: &Limits)
                 ..w
             },
             cause: Cause::ResetTimeout,
-            at: At::Logical(now.wrapping_sub(since - l.reset_ms)),
+            at: At::Logical(passed_at(since, l.reset_ms, now)),
         }),
         Kind::Probing if w.admitted > w.successes && since >= l.half_open_ms => Some(Step {
             to: w.next(Kind::Open),
             cause: Cause::HalfOpenTimeout,
-            at: At::Logical(now.wrapping_sub(since - l.half_open_ms)),
+            at: At::Logical(passed_at(since, l.half_open_ms, now)),
         }),
         _ => None,
     }
