@@ -859,7 +859,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     }
 
     fn command(&self, cmd: Command) {
-        let mut w = self.load_word();
+        // Deadlines first: a breaker whose reset_timeout passed is HALF_OPEN
+        // when the command comes, and its event says so, whoever looked
+        // before (or nobody did).
+        let mut w = self.settle();
         while let Some((to, cause)) = decide_command(w, cmd) {
             match self.cas(w, to) {
                 Ok(()) => {
@@ -873,8 +876,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                     }
                     break;
                 }
-                // The word changed: apply the command to its new value.
-                Err(actual) => w = actual,
+                // The word changed: apply the command to its new value
+                // (after any deadline that passed meanwhile).
+                Err(_) => w = self.settle(),
             }
         }
         if let Command::Reset = cmd {
