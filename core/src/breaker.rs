@@ -584,6 +584,29 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         Stamp::decode(self.words.0.stamp.load(Ordering::Acquire))
     }
 
+    /// The stamp that goes with `w`, which the caller loaded earlier. A
+    /// stamp tagged for another generation is either not published yet (the
+    /// word is still `w`: its deadline counts as not passed) or was published
+    /// for a *later* word, and then `w` is stale: `Err` carries the fresh
+    /// word to decide on. Without that check a reader that loaded the word
+    /// just before a transition and the stamp just after it took a passed
+    /// deadline for a pending one (state() said OPEN after the breaker had
+    /// half-opened, try_acquire rejected as OPEN with a full reset_timeout).
+    #[inline]
+    fn stamp_for(&self, w: Word) -> Result<Stamp, Word> {
+        let stamp = self.load_stamp();
+        if !stamp.belongs_to(w.gen) {
+            // ORDERING: the Acquire load of the stamp synchronises with the
+            // Release of its publisher, whose CAS on the word came first, so
+            // this load sees that word or a later one.
+            let fresh = self.load_word();
+            if fresh != w {
+                return Err(fresh);
+            }
+        }
+        Ok(stamp)
+    }
+
     #[inline]
     fn cas(&self, current: Word, new: Word) -> Result<(), Word> {
         // ORDERING: AcqRel: Release publishes the new word to the Acquire
@@ -635,7 +658,13 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     fn acquire_slow(&self, mut w: Word) -> Result<Permit<'_, C, O>, Rejected> {
         let mut now = None;
         loop {
-            let stamp = self.load_stamp();
+            let stamp = match self.stamp_for(w) {
+                Ok(stamp) => stamp,
+                Err(fresh) => {
+                    w = fresh;
+                    continue;
+                }
+            };
             match decide_acquire(w, stamp, now, &self.limits) {
                 Acquire::Admit => return Ok(Permit::new(self, w.gen)),
                 Acquire::NeedClock => now = Some(self.now_millis()),
@@ -766,7 +795,13 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         let mut now = None;
         loop {
             let stamp = if let Kind::Probing = w.kind {
-                self.load_stamp()
+                match self.stamp_for(w) {
+                    Ok(stamp) => stamp,
+                    Err(fresh) => {
+                        w = fresh;
+                        continue;
+                    }
+                }
             } else {
                 Stamp { tag: 0, time: 0 }
             };
@@ -809,7 +844,14 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                     t
                 }
             };
-            let Some(step) = decide_deadline(w, self.load_stamp(), t, &self.limits) else {
+            let stamp = match self.stamp_for(w) {
+                Ok(stamp) => stamp,
+                Err(fresh) => {
+                    w = fresh;
+                    continue;
+                }
+            };
+            let Some(step) = decide_deadline(w, stamp, t, &self.limits) else {
                 break;
             };
             match self.cas(w, step.to) {
