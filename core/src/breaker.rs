@@ -607,6 +607,20 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         Ok(stamp)
     }
 
+    /// Whether the word is still `w`, as a read-modify-write (the latest
+    /// value in the word's modification order, not a possibly older one).
+    fn word_is(&self, w: Word) -> bool {
+        let bits = w.encode();
+        // ORDERING: AcqRel: a transition that comes after this in the
+        // word's order synchronises with it, so its clock reading comes
+        // after ours.
+        self.words
+            .0
+            .word
+            .compare_exchange(bits, bits, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
     #[inline]
     fn cas(&self, current: Word, new: Word) -> Result<(), Word> {
         // ORDERING: AcqRel: Release publishes the new word to the Acquire
@@ -833,8 +847,13 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     }
 
     fn settle(&self) -> Word {
+        self.settle_at(None)
+    }
+
+    /// [`settle`](Self::settle) with the clock already read (`Some`), or
+    /// read on first need.
+    fn settle_at(&self, mut now: Option<u32>) -> Word {
         let mut w = self.load_word();
-        let mut now = None;
         while let Kind::Open | Kind::Probing = w.kind {
             let t = match now {
                 Some(t) => t,
@@ -1067,45 +1086,64 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// assert_eq!(b.snapshot().success_rate, None);
     /// ```
     pub fn snapshot(&self) -> BreakerSnapshot {
-        let w = self.settle();
+        // One clock reading for both the lazy transitions and the current
+        // segment: with a second, later reading, a deadline passing in
+        // between had its whole stretch counted in the earlier state.
         let now = self.now_millis();
-        let mut w = w;
-        let mut stamp = self.load_stamp();
-        if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen)
-            && (!stamp.belongs_to(w.gen) || stamp.since(now) >= 1 << 26)
-        {
-            self.anchor(w, now);
-            w = self.load_word();
-            stamp = self.load_stamp();
-        }
         let c = &self.counters.0;
-        let mut time = [0u64; 5];
-        for s in State::ALL {
-            time[s as usize] = c.time(s);
-        }
-        if stamp.belongs_to(w.gen) {
-            let span = stamp.elapsed_saturating(now) as u64;
-            match w.kind {
-                Kind::HalfOpen => {
-                    let open = span.min(self.limits.reset_ms as u64);
-                    time[State::Open as usize] += open;
-                    time[State::HalfOpen as usize] += span - open;
-                }
-                kind => time[public_state(kind) as usize] += span,
+        let (w, time) = loop {
+            let mut w = self.settle_at(Some(now));
+            let mut stamp = self.load_stamp();
+            if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen)
+                && (!stamp.belongs_to(w.gen) || stamp.since(now) >= 1 << 26)
+            {
+                self.anchor(w, now);
+                w = self.load_word();
+                stamp = self.load_stamp();
             }
+            let mut time = [0u64; 5];
+            for s in State::ALL {
+                time[s as usize] = c.time(s);
+            }
+            if stamp.belongs_to(w.gen) {
+                let span = stamp.elapsed_saturating(now) as u64;
+                match w.kind {
+                    Kind::HalfOpen => {
+                        let open = span.min(self.limits.reset_ms as u64);
+                        time[State::Open as usize] += open;
+                        time[State::HalfOpen as usize] += span - open;
+                    }
+                    kind => time[public_state(kind) as usize] += span,
+                }
+            }
+            // A transition or an anchor between the loads above and the
+            // booked times may have booked the segment counted as current:
+            // read again (lock-free: it retries only when another thread
+            // made progress). The word is checked with a read-modify-write,
+            // which reads the latest value: a plain load may return an older
+            // word, and the snapshot would count time in a state that a
+            // transition, dated earlier than `now`, had already left.
+            if self.load_stamp() == stamp && self.word_is(w) {
+                break (w, time);
+            }
+        };
+        let mut reported = [0u64; 5];
+        for s in State::ALL {
+            reported[s as usize] = c.report_time(s, time[s as usize]);
         }
+        let (successes_total, failures_total, success_rate) = c.outcomes();
         BreakerSnapshot {
             name: self.config.name,
             state: public_state(w.kind),
             consecutive_failures: w.streak as u32,
-            successes_total: read(&c.successes),
-            failures_total: read(&c.failures),
+            successes_total,
+            failures_total,
             ignored_total: read(&c.ignored),
             rejected_total: read(&c.rejected),
             abandoned_total: read(&c.abandoned),
             transitions_total: read(&c.transitions),
-            time_in_state_ms: time,
-            success_rate: c.success_rate(),
+            time_in_state_ms: reported,
+            success_rate,
             probes_in_flight: if let Kind::Probing = w.kind {
                 (w.admitted - w.successes) as u32
             } else {
