@@ -23,7 +23,8 @@
 //! to the next); OPEN → HALF_OPEN continues the segment (its first
 //! `reset_timeout` is OPEN, the rest HALF_OPEN), a breaker starts accounting
 //! at its first snapshot, and a snapshot re-anchors a CLOSED / DISABLED /
-//! FORCED_OPEN segment older than 2^26 ms (`CircuitBreaker::snapshot`).
+//! FORCED_OPEN segment older than 2^26 ms (`CircuitBreaker::snapshot`); a
+//! snapshot never reports less time in a state than an earlier one did.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -177,6 +178,10 @@ pub struct Model {
     time: [u64; 5],
     /// Start of the current accounting segment (`None`: not anchored yet).
     segment: Option<u32>,
+    /// The largest time in each state reported so far: reported time in a
+    /// state never goes backwards (a clock that stepped back shortens a
+    /// segment, not what was already reported).
+    reported: [u64; 5],
     events: Vec<Event>,
 }
 
@@ -198,6 +203,7 @@ impl Model {
             base_failures: 0,
             time: [0; 5],
             segment: None,
+            reported: [0; 5],
             events: Vec::new(),
         }
     }
@@ -531,6 +537,10 @@ impl Model {
                 }
                 phase => time[phase.state() as usize] += s,
             }
+        }
+        for (r, t) in self.reported.iter_mut().zip(time.iter_mut()) {
+            *r = (*r).max(*t);
+            *t = *r;
         }
         let successes = self.successes - self.base_successes;
         let calls = successes + self.failures - self.base_failures;

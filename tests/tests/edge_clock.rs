@@ -349,3 +349,18 @@ fn max_delay_schedule_saturates_without_overflow_and_honours_the_max_deadline() 
     assert_eq!(slept, MAX_DELAY_MS as u64);
     assert_eq!((err.attempts, err.reason), (2, GiveUp::Deadline));
 }
+
+#[test]
+fn time_in_state_never_goes_backwards_when_the_clock_steps_back() {
+    let clock = ManualClock::starting_at(1_000);
+    let rec = Recorder::default();
+    let b = breaker(&clock, &rec, 60_000, 30_000);
+    b.start_time_accounting();
+    clock.advance(ms(500));
+    let before = b.snapshot().time_in(State::Closed);
+    assert_eq!(before, 500);
+    clock.set(Instant::from_ticks(1_200));
+    assert_eq!(b.snapshot().time_in(State::Closed), 500);
+    clock.advance(ms(400)); // 1_600: 600 ms after the start
+    assert_eq!(b.snapshot().time_in(State::Closed), 600);
+}

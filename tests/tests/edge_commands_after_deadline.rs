@@ -7,10 +7,13 @@
 use totem_core::{validated, BreakerConfig, Cause, CircuitBreaker, Duration, ManualClock, State};
 use totem_tests::Recorder;
 
+/// A transition as `(from, to, at_ms, cause)`.
+type Edge = (State, State, u32, Cause);
+
 fn run(
     look_first: bool,
     command: impl Fn(&CircuitBreaker<&ManualClock, &Recorder>),
-) -> (Vec<(State, State, u32, Cause)>, [u64; 5]) {
+) -> (Vec<Edge>, [u64; 5]) {
     let clock = ManualClock::new();
     let rec = Recorder::default();
     let b = CircuitBreaker::new(
