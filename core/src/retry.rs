@@ -447,15 +447,22 @@ struct Run<'r, C, O> {
 }
 
 impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
-    fn new(retry: &'r Retry<C, O>) -> Self {
+    /// When the call started, read only if there is a deadline (the first
+    /// attempt's time counts against it: the deadline is the call's total
+    /// budget).
+    fn start(retry: &Retry<C, O>) -> Option<u32> {
+        retry
+            .config
+            .get()
+            .deadline
+            .map(|_| retry.clock.now().as_ticks())
+    }
+
+    fn new(retry: &'r Retry<C, O>, started: Option<u32>) -> Self {
         Self {
             retry,
             attempt: 0,
-            started: retry
-                .config
-                .get()
-                .deadline
-                .map(|_| retry.clock.now().as_ticks()),
+            started,
             schedule: Backoff::new(&retry.config, SharedRng(&retry.rng)),
         }
     }
@@ -692,6 +699,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         mut sleep: impl FnMut(Duration),
         mut op: impl FnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
+        let started = Run::start(self);
         let result = op();
         // The first attempt's success is the hot path: no schedule, no clock.
         if result.is_ok() && !policy.should_retry(&result) {
@@ -700,7 +708,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
             }
             return finish(result, 1, GiveUp::NotRetryable);
         }
-        let mut run = Run::new(self);
+        let mut run = Run::new(self, started);
         let mut result = result;
         loop {
             match run.after(result, policy) {
@@ -776,6 +784,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     where
         F: Future<Output = Result<T, E>>,
     {
+        let started = Run::start(self);
         let result = op().await;
         if result.is_ok() && !policy.should_retry(&result) {
             if self.config.get().metrics {
@@ -783,7 +792,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
             }
             return finish(result, 1, GiveUp::NotRetryable);
         }
-        let mut run = Run::new(self);
+        let mut run = Run::new(self, started);
         let mut result = result;
         loop {
             match run.after(result, policy) {
