@@ -285,23 +285,15 @@ pub(crate) const fn decide_acquire(w: Word, stamp: Stamp, now: Option<u32>, l: &
                 return Acquire::Reject(State::Open, Some(Duration::from_ticks(left)));
             }
             if (w.admitted as u32) < l.permits {
-                if w.admitted == w.successes
-                    && stamp.belongs_to(w.gen)
-                    && stamp.since(now) >= l.half_open_ms
-                {
-                    // No probe was outstanding when half_open_timeout ran
-                    // out, so it reopened nothing; this probe starts the
-                    // timer again (a new generation, so the CAS winner
-                    // publishes its admission time). Keeping the old timer
-                    // would time this probe out at once, at a logical time
-                    // before it was even admitted.
-                    return Acquire::Probe(Word {
-                        gen: w.gen.wrapping_add(1),
-                        admitted: w.admitted + 1,
-                        ..w
-                    });
-                }
+                // With no probe in flight, this admission restarts
+                // half_open_timeout: a new generation gets a new stamp.
+                let gen = if w.admitted == w.successes {
+                    w.gen.wrapping_add(1)
+                } else {
+                    w.gen
+                };
                 Acquire::Probe(Word {
+                    gen,
                     admitted: w.admitted + 1,
                     ..w
                 })
@@ -482,20 +474,7 @@ impl<C: Clock> CircuitBreaker<C, NoObserver> {
         /// assert!(breaker.try_acquire().is_ok());
         /// ```
         pub fn new(config: Valid<BreakerConfig>, clock: C) -> Self {
-            let config = *config.get();
-            Self {
-                words: CachePadded(Words {
-                    word: AtomicU32::new(Word::INITIAL.encode()),
-                    // Tag 0xF never matches generation 0: the first CLOSED
-                    // segment has no start time until a snapshot anchors it.
-                    stamp: AtomicU32::new(Stamp { tag: 0xF, time: 0 }.encode()),
-                }),
-                counters: CachePadded(Counters::new()),
-                limits: Limits::of(&config),
-                config,
-                clock,
-                observer: NoObserver,
-            }
+            CircuitBreaker::new_with_observer(config, clock, NoObserver)
         }
     }
 
@@ -513,6 +492,39 @@ impl<C: Clock> CircuitBreaker<C, NoObserver> {
 }
 
 impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+    const_fn! {
+        /// [`new`](CircuitBreaker::new) with an observer: `const`, so a
+        /// `static` breaker can report its events.
+        ///
+        /// ```
+        /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Event, ManualClock};
+        /// fn log(e: &Event) { let _ = e; }
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static BREAKER: CircuitBreaker<&ManualClock, fn(&Event)> = CircuitBreaker::new_with_observer(
+        ///     validated!(BreakerConfig::new("modem")),
+        ///     &CLOCK,
+        ///     log,
+        /// );
+        /// assert!(BREAKER.try_acquire().is_ok());
+        /// ```
+        pub fn new_with_observer(config: Valid<BreakerConfig>, clock: C, observer: O) -> Self {
+            let config = *config.get();
+            Self {
+                words: CachePadded(Words {
+                    word: AtomicU32::new(Word::INITIAL.encode()),
+                    // Tag 0xF never matches generation 0: the first CLOSED
+                    // segment has no start time until it is anchored.
+                    stamp: AtomicU32::new(Stamp { tag: 0xF, time: 0 }.encode()),
+                }),
+                counters: CachePadded(Counters::new()),
+                limits: Limits::of(&config),
+                config,
+                clock,
+                observer,
+            }
+        }
+    }
+
     /// The same breaker reporting to `observer`.
     ///
     /// ```
@@ -670,7 +682,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 
     #[cold]
     fn acquire_slow(&self, mut w: Word) -> Result<Permit<'_, C, O>, Rejected> {
-        let mut now = None;
+        // OPEN and probing decide on the time: read it once, up front.
+        let mut now = match w.kind {
+            Kind::Open | Kind::Probing => Some(self.now_millis()),
+            _ => None,
+        };
         loop {
             let stamp = match self.stamp_for(w) {
                 Ok(stamp) => stamp,
@@ -686,9 +702,8 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 Acquire::Probe(to) => match self.cas(w, to) {
                     Ok(()) => {
                         if to.gen != w.gen {
-                            // First probe of the episode (or the first after
-                            // the timer ran out with none outstanding): its
-                            // admission time starts half_open_timeout.
+                            // First probe in flight: its admission time
+                            // starts half_open_timeout.
                             let t = match now {
                                 Some(t) => t,
                                 None => self.now_millis(),

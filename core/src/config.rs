@@ -228,8 +228,9 @@ pub struct BreakerConfig {
     pub failure_threshold: u32,
     /// How long the breaker stays OPEN before it admits a probe.
     pub reset_timeout: Duration,
-    /// How long half-open probes may stay unresolved, from the first probe's
-    /// admission, before the breaker reopens.
+    /// How long half-open probes may stay unresolved before the breaker
+    /// reopens, counted from the admission of the first probe in flight (a
+    /// probe admitted while none is in flight starts the count afresh).
     pub half_open_timeout: Duration,
     /// How many probes a half-open episode admits.
     pub half_open_permits: u32,

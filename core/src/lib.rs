@@ -37,7 +37,8 @@
 //!   deadline's time.
 //! - HALF_OPEN: at most `half_open_permits` probes; `successes_to_close`
 //!   successes close it; a failure reopens it; probes unresolved after
-//!   `half_open_timeout` (from the first admission) reopen it at that expiry.
+//!   `half_open_timeout` (counted from the first admission while none was in
+//!   flight) reopen it at that expiry.
 //! - A [`Permit`] dropped without an outcome is *abandoned*: a failure by
 //!   default ([`AbandonedPermit`]).
 //! - A result from a call admitted before the last transition counts in the

@@ -16,9 +16,21 @@ use crate::primitive::{bump, bump_by, const_fn, read, AtomicCounter, AtomicU32, 
 /// The longest `max_delay` and `deadline`: 2^31 − 1 ms (about 24.8 days),
 /// half the wrapping 32-bit millisecond clock, so elapsed time stays
 /// unambiguous.
+///
+/// ```
+/// use totem_core::{retry::MAX_DELAY_MS, Duration, RetryConfig};
+/// assert!(RetryConfig::new("x").max_delay(Duration::from_ticks(MAX_DELAY_MS)).validate().is_ok());
+/// ```
 pub const MAX_DELAY_MS: u32 = i32::MAX as u32;
 
 /// How many error classes the retry metrics keep apart.
+///
+/// ```
+/// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
+/// # let clock = ManualClock::new();
+/// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+/// assert_eq!(retry.snapshot().errors_by_class.len(), totem_core::retry::ERROR_CLASSES);
+/// ```
 pub const ERROR_CLASSES: usize = 8;
 
 /// Why a retried call returned an error.
@@ -207,6 +219,14 @@ const fn fold_seed(seed: u64) -> u32 {
 /// through a bijective mixer) whose state is one atomic, so one `Retry` in a
 /// `static` can be shared by threads and interrupts without a lock. Each draw
 /// is one `fetch_add`. Not cryptographic.
+///
+/// ```
+/// # use totem_core::{validated, Jitter, ManualClock, Retry, RetryConfig};
+/// # let clock = ManualClock::new();
+/// let retry = Retry::new(validated!(RetryConfig::new("x").jitter(Jitter::Full)), &clock, 9);
+/// let schedule: totem_core::Backoff<totem_core::retry::SharedRng<'_>> = retry.schedule();
+/// assert_eq!(schedule.count(), 2);
+/// ```
 #[derive(Debug)]
 pub struct SharedRng<'a>(&'a AtomicU32);
 
@@ -564,10 +584,40 @@ impl<C: Clock> Retry<C, NoObserver> {
         /// RETRY.reseed(0xC0FFEE); // e.g. the chip's unique ID, at boot
         /// ```
         pub fn new(config: Valid<RetryConfig>, clock: C, seed: u64) -> Self {
+            Retry::new_with_observer(config, clock, seed, NoObserver)
+        }
+    }
+
+    /// Validates `config` and builds the retry, or says which field is wrong.
+    ///
+    /// ```
+    /// use totem_core::{ConfigError, ManualClock, Retry, RetryConfig};
+    /// let err = Retry::try_new(RetryConfig::new("x").max_attempts(0), ManualClock::new(), 1);
+    /// assert_eq!(err.unwrap_err(), ConfigError::MaxAttemptsZero);
+    /// ```
+    pub fn try_new(config: RetryConfig, clock: C, seed: u64) -> Result<Self, ConfigError> {
+        Ok(Self::new(config.validate()?, clock, seed))
+    }
+}
+
+impl<C: Clock, O: Observer> Retry<C, O> {
+    const_fn! {
+        /// [`new`](Retry::new) with an observer: `const`, so a `static`
+        /// retry can report its events.
+        ///
+        /// ```
+        /// use totem_core::{validated, Event, ManualClock, Retry, RetryConfig};
+        /// fn log(e: &Event) { let _ = e; }
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static RETRY: Retry<&ManualClock, fn(&Event)> =
+        ///     Retry::new_with_observer(validated!(RetryConfig::new("modem")), &CLOCK, 0, log);
+        /// assert_eq!(RETRY.config().max_attempts, 3);
+        /// ```
+        pub fn new_with_observer(config: Valid<RetryConfig>, clock: C, seed: u64, observer: O) -> Self {
             Self {
                 config,
                 clock,
-                observer: NoObserver,
+                observer,
                 rng: AtomicU32::new(fold_seed(seed)),
                 counters: Counters {
                     succeeded: AtomicCounter::new(0),
@@ -589,19 +639,6 @@ impl<C: Clock> Retry<C, NoObserver> {
         }
     }
 
-    /// Validates `config` and builds the retry, or says which field is wrong.
-    ///
-    /// ```
-    /// use totem_core::{ConfigError, ManualClock, Retry, RetryConfig};
-    /// let err = Retry::try_new(RetryConfig::new("x").max_attempts(0), ManualClock::new(), 1);
-    /// assert_eq!(err.unwrap_err(), ConfigError::MaxAttemptsZero);
-    /// ```
-    pub fn try_new(config: RetryConfig, clock: C, seed: u64) -> Result<Self, ConfigError> {
-        Ok(Self::new(config.validate()?, clock, seed))
-    }
-}
-
-impl<C: Clock, O: Observer> Retry<C, O> {
     /// The same retry reporting to `observer`.
     ///
     /// ```
@@ -700,22 +737,37 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         mut op: impl FnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
         let started = Run::start(self);
-        let result = op();
-        // The first attempt's success is the hot path: no schedule, no clock.
-        if result.is_ok() && !policy.should_retry(&result) {
-            if self.config.get().metrics {
-                bump(&self.counters.succeeded);
-            }
-            return finish(result, 1, GiveUp::NotRetryable);
-        }
+        let mut result = match self.first(op(), policy) {
+            Ok(done) => return done,
+            Err(result) => result,
+        };
         let mut run = Run::new(self, started);
-        let mut result = result;
         loop {
             match run.after(result, policy) {
                 Next::Return(r) => return r,
                 Next::Sleep(d) => sleep(d),
             }
             result = op();
+        }
+    }
+
+    /// The first attempt is the hot path: a success that needs no retry
+    /// returns at once (no schedule, no clock, one counter); anything else
+    /// comes back as `Err` to enter the retry loop.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    fn first<T, E>(
+        &self,
+        result: Result<T, E>,
+        policy: &impl RetryPolicy<T, E>,
+    ) -> Result<Result<T, RetryError<E>>, Result<T, E>> {
+        if result.is_ok() && !policy.should_retry(&result) {
+            if self.config.get().metrics {
+                bump(&self.counters.succeeded);
+            }
+            Ok(finish(result, 1, GiveUp::NotRetryable))
+        } else {
+            Err(result)
         }
     }
 
@@ -784,23 +836,60 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     where
         F: Future<Output = Result<T, E>>,
     {
+        self.drive(policy, sleeper, async || op().await).await
+    }
+
+    /// The async retry loop over one attempt function (an async closure, so
+    /// an attempt may borrow what the caller captured, like a breaker).
+    async fn drive<T, E>(
+        &self,
+        policy: &impl RetryPolicy<T, E>,
+        sleeper: &impl Sleeper,
+        mut attempt: impl AsyncFnMut() -> Result<T, E>,
+    ) -> Result<T, RetryError<E>> {
         let started = Run::start(self);
-        let result = op().await;
-        if result.is_ok() && !policy.should_retry(&result) {
-            if self.config.get().metrics {
-                bump(&self.counters.succeeded);
-            }
-            return finish(result, 1, GiveUp::NotRetryable);
-        }
+        let mut result = match self.first(attempt().await, policy) {
+            Ok(done) => return done,
+            Err(result) => result,
+        };
         let mut run = Run::new(self, started);
-        let mut result = result;
         loop {
             match run.after(result, policy) {
                 Next::Return(r) => return r,
                 Next::Sleep(d) => sleeper.sleep(d).await,
             }
-            result = op().await;
+            result = attempt().await;
         }
+    }
+
+    /// The async form of [`call_through`](Self::call_through): each attempt
+    /// goes through `breaker` (`op` runs only when it is admitted), and a
+    /// rejection stops the retries.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, Duration, ManualClock, Retry, RetryConfig, Sleeper};
+    /// # use core::future::Future;
+    /// # struct NoWait;
+    /// # impl Sleeper for NoWait { fn sleep(&self, _: Duration) -> impl Future<Output = ()> { core::future::ready(()) } }
+    /// # let clock = ManualClock::new();
+    /// let breaker = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// let retry = Retry::new(validated!(RetryConfig::new("db")), &clock, 1);
+    /// let fut = retry.call_through_async(&breaker, &NoWait, || async { Ok::<_, ()>(1) });
+    /// # let _ = fut;
+    /// ```
+    pub async fn call_through_async<T, E, F, BC: Clock, BO: Observer>(
+        &self,
+        breaker: &CircuitBreaker<BC, BO>,
+        sleeper: &impl Sleeper,
+        mut op: impl FnMut() -> F,
+    ) -> Result<T, RetryError<CallError<E>>>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        self.drive(&NotRejected, sleeper, async || {
+            breaker.call_async(&mut op).await
+        })
+        .await
     }
 
     /// A copy of the metrics.

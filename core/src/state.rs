@@ -12,10 +12,10 @@
 //! +----------------+--------------+--------------+-----------------+--------+
 //!
 //!   kind        0 Closed, 1 Open, 2 HalfOpen (no probe yet this episode),
-//!               3 Probing (half-open, first probe admitted), 4 ForcedOpen,
+//!               3 Probing (half-open, a probe admitted), 4 ForcedOpen,
 //!               5 Disabled
-//!   generation  +1 (mod 256) on every transition and on the first probe of a
-//!               half-open episode; a permit remembers it, so a result from an
+//!   generation  +1 (mod 256) on every transition and on a half-open probe
+//!               admitted while no other is in flight; a permit remembers it, so a result from an
 //!               earlier generation is counted but drives nothing
 //!   admitted    half-open slots in use (probes in flight + probes succeeded)
 //!   successes   successful probes this episode
@@ -33,7 +33,8 @@
 //!         not match the word is not published yet (its deadline counts as not
 //!         passed)
 //!   time  Open: when it opened; HalfOpen: when it opened (half-open began
-//!         reset_timeout later); Probing: when the first probe was admitted;
+//!         reset_timeout later); Probing: when the probe that found none in
+//!         flight was admitted;
 //!         Closed, ForcedOpen, Disabled: when that state began
 //! ```
 //!
@@ -58,12 +59,28 @@ const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
 const STREAK_MASK: u32 = (1 << STREAK_BITS) - 1;
 
 /// The most half-open permits a breaker can have (6-bit field).
+///
+/// ```
+/// use totem_core::{BreakerConfig, MAX_HALF_OPEN_PERMITS};
+/// assert!(BreakerConfig::new("x").half_open_permits(MAX_HALF_OPEN_PERMITS).validate().is_ok());
+/// assert!(BreakerConfig::new("x").half_open_permits(MAX_HALF_OPEN_PERMITS + 1).validate().is_err());
+/// ```
 pub const MAX_HALF_OPEN_PERMITS: u32 = SLOT_MASK;
 /// The largest `failure_threshold` (the 9-bit streak saturates here).
+///
+/// ```
+/// use totem_core::{BreakerConfig, MAX_FAILURE_THRESHOLD};
+/// assert_eq!(MAX_FAILURE_THRESHOLD, 511);
+/// assert!(BreakerConfig::new("x").failure_threshold(512).validate().is_err());
+/// ```
 pub const MAX_FAILURE_THRESHOLD: u32 = STREAK_MASK;
 /// How many transitions it takes for the generation to come round again: a
 /// permit held across this many transitions could be mistaken for a current
 /// one.
+///
+/// ```
+/// assert_eq!(totem_core::GENERATIONS, 256);
+/// ```
 pub const GENERATIONS: u32 = 1 << GEN_BITS;
 
 /// Bits of time in a stamp.
@@ -75,6 +92,13 @@ const TAG_MASK: u32 = 0xF;
 /// 2^27 − 1 ms, about 37 h 16 min. Elapsed times are taken modulo 2^28 ms, and
 /// half of that range is kept to tell a clock that stepped back from a long
 /// wait.
+///
+/// ```
+/// use totem_core::{BreakerConfig, Duration, MAX_TIMEOUT_MS};
+/// assert_eq!(MAX_TIMEOUT_MS, 134_217_727);
+/// let too_long = BreakerConfig::new("x").reset_timeout(Duration::from_ticks(MAX_TIMEOUT_MS + 1));
+/// assert!(too_long.validate().is_err());
+/// ```
 pub const MAX_TIMEOUT_MS: u32 = (1 << (STAMP_TIME_BITS - 1)) - 1;
 
 /// What the breaker is doing, as packed in the word (finer than [`State`]:

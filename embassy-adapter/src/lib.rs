@@ -1,1 +1,403 @@
-//! totem-embassy (filled in by its issue).
+//! # totem-embassy
+//!
+//! Totem on [Embassy](https://embassy.dev): [`EmbassyClock`] (zero-sized,
+//! usable in a `static`), [`EmbassySleeper`] (an `embassy_time::Timer` that
+//! never rounds a delay down to zero), async helpers for Embassy tasks
+//! ([`call`], [`retry`], [`retry_if`], [`retry_through`]) and, with the
+//! `defmt` feature, `DefmtObserver`, which logs state changes, rejections
+//! and retries.
+//!
+//! Every decision stays in [`totem_core`]: this crate only supplies time and
+//! a way to sleep. The helpers are thin wrappers over
+//! [`CircuitBreaker::call_async`] and [`Retry::call_async_if`].
+//!
+//! ```no_run
+//! use totem_core::{validated, BreakerConfig, CircuitBreaker, Duration, Retry, RetryConfig};
+//! use totem_embassy::EmbassyClock;
+//!
+//! // A `static` breaker and retry: shared by tasks and interrupt handlers alike.
+//! static SENSOR: CircuitBreaker<EmbassyClock> = CircuitBreaker::new(
+//!     validated!(BreakerConfig::new("sensor")
+//!         .failure_threshold(3)
+//!         .reset_timeout(Duration::from_millis(500))),
+//!     EmbassyClock,
+//! );
+//! static SENSOR_RETRY: Retry<EmbassyClock> = Retry::new(
+//!     validated!(RetryConfig::new("sensor").initial_delay(Duration::from_millis(20))),
+//!     EmbassyClock,
+//!     0, // reseed at boot from a chip-unique value: SENSOR_RETRY.reseed(uid)
+//! );
+//!
+//! async fn read_sensor() -> Result<u16, ()> { Ok(42) }
+//!
+//! async fn sample() {
+//!     // The spec's order: the breaker sees one outcome per retried read.
+//!     let value = totem_embassy::call(&SENSOR, || totem_embassy::retry(&SENSOR_RETRY, read_sensor)).await;
+//!     let _ = value;
+//! }
+//! ```
+//!
+//! ## Time
+//! Totem counts milliseconds on a wrapping `u32`; Embassy counts ticks on a
+//! `u64` at `embassy_time::TICK_HZ`. [`EmbassyClock`] reads
+//! `embassy_time::Instant::now()` rounded down to a millisecond, and
+//! [`EmbassySleeper`] converts a delay to ticks rounding **up** ([`ticks_for`]),
+//! so a sleep is never shorter, on the same clock, than the delay asked for,
+//! and a 1 ms delay at a 100 Hz tick is one tick, not zero.
+//!
+//! Reading the clock goes through the Embassy time driver, which on many
+//! chips (and in the QEMU firmware of this project) takes a short critical
+//! section for a 64-bit read; the breaker reads no clock on its CLOSED path.
+//!
+//! ## Features
+//! - `defmt`: `DefmtObserver`, and `defmt::Format` on the core's value types.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use core::future::Future;
+
+pub use totem_core;
+use totem_core::{
+    CallError, CircuitBreaker, Clock, Duration, Instant, NoObserver, Observer, Retry, RetryError,
+    RetryPolicy, Sleeper,
+};
+
+/// The Embassy time of day as a Totem [`Instant`]: milliseconds since boot
+/// (`embassy_time::Instant::now()`, rounded down), truncated to the core's
+/// wrapping 32-bit timeline (it wraps every 49.7 days, which the core
+/// expects). Zero-sized and `const`-constructible, so a `static` breaker can
+/// hold it.
+///
+/// ```
+/// use totem_embassy::EmbassyClock;
+/// assert_eq!(core::mem::size_of::<EmbassyClock>(), 0);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct EmbassyClock;
+
+impl EmbassyClock {
+    /// The clock (the same as the unit value `EmbassyClock`).
+    pub const fn new() -> Self {
+        EmbassyClock
+    }
+}
+
+impl Clock for EmbassyClock {
+    #[inline]
+    fn now(&self) -> Instant {
+        // Truncation to u32 is the wrap the core is built for.
+        Instant::from_ticks(embassy_time::Instant::now().as_millis() as u32)
+    }
+}
+
+/// The number of ticks of a `tick_hz` clock that covers `delay`, rounded
+/// **up**: a delay shorter than one tick becomes one tick, never zero (only a
+/// zero delay is zero ticks).
+///
+/// ```
+/// use totem_core::Duration;
+/// use totem_embassy::ticks_for;
+/// assert_eq!(ticks_for(Duration::from_millis(1), 100), 1); // 10 ms ticks: round up
+/// assert_eq!(ticks_for(Duration::from_millis(10), 100), 1);
+/// assert_eq!(ticks_for(Duration::from_millis(11), 100), 2);
+/// assert_eq!(ticks_for(Duration::from_millis(1), 32_768), 33); // 32.768 -> 33
+/// assert_eq!(ticks_for(Duration::from_millis(0), 100), 0);
+/// ```
+pub const fn ticks_for(delay: Duration, tick_hz: u64) -> u64 {
+    // u32::MAX ms * a tick rate below 4.2 GHz stays below u64::MAX: no overflow.
+    (delay.as_ticks() as u64 * tick_hz).div_ceil(1_000)
+}
+
+/// `delay` as an Embassy duration at the configured tick rate
+/// (`embassy_time::TICK_HZ`), rounded up to whole ticks ([`ticks_for`]).
+///
+/// ```
+/// use totem_core::Duration;
+/// let d = totem_embassy::to_embassy(Duration::from_millis(250));
+/// assert_eq!(d.as_millis(), 250);
+/// ```
+#[inline]
+pub fn to_embassy(delay: Duration) -> embassy_time::Duration {
+    embassy_time::Duration::from_ticks(ticks_for(delay, embassy_time::TICK_HZ))
+}
+
+/// A [`Sleeper`] over `embassy_time::Timer`: the retry loop's sleep in an
+/// Embassy task. It waits at least `delay` on the Embassy clock (rounded up to
+/// whole ticks, never down to zero), yields to the executor meanwhile, and
+/// is cancelled by dropping the future.
+///
+/// ```no_run
+/// use totem_core::{Duration, Sleeper};
+/// # async fn f() {
+/// totem_embassy::EmbassySleeper.sleep(Duration::from_millis(20)).await;
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct EmbassySleeper;
+
+impl Sleeper for EmbassySleeper {
+    #[inline]
+    fn sleep(&self, delay: Duration) -> impl Future<Output = ()> {
+        embassy_time::Timer::after(to_embassy(delay))
+    }
+}
+
+/// A circuit breaker on the Embassy clock.
+pub type EmbassyBreaker<O = NoObserver> = CircuitBreaker<EmbassyClock, O>;
+
+/// A retry on the Embassy clock.
+pub type EmbassyRetry<O = NoObserver> = Retry<EmbassyClock, O>;
+
+/// Runs the future made by `op` through `breaker` (the core's
+/// [`CircuitBreaker::call_async`]): rejected at once when the breaker is
+/// open, the permit held across the `.await`, and a future dropped before it
+/// completes (a `with_timeout` that fired, a cancelled `select` arm) released
+/// as an abandoned permit.
+///
+/// ```no_run
+/// # use totem_core::{validated, BreakerConfig, CircuitBreaker};
+/// # use totem_embassy::EmbassyClock;
+/// # static BREAKER: CircuitBreaker<EmbassyClock> =
+/// #     CircuitBreaker::new(validated!(BreakerConfig::new("modem")), EmbassyClock);
+/// # async fn send() -> Result<(), ()> { Ok(()) }
+/// # async fn f() {
+/// let sent = totem_embassy::call(&BREAKER, send).await;
+/// # let _ = sent;
+/// # }
+/// ```
+#[inline]
+pub async fn call<C, O, T, E, F>(
+    breaker: &CircuitBreaker<C, O>,
+    op: impl FnOnce() -> F,
+) -> Result<T, CallError<E>>
+where
+    C: Clock,
+    O: Observer,
+    F: Future<Output = Result<T, E>>,
+{
+    breaker.call_async(op).await
+}
+
+/// Retries the futures made by `op` with `retry`'s schedule, sleeping with
+/// [`EmbassySleeper`] between attempts (the core's [`Retry::call_async`]).
+/// Every `Err` is retried; see [`retry_if`].
+///
+/// ```no_run
+/// # use totem_core::{validated, Retry, RetryConfig};
+/// # use totem_embassy::EmbassyClock;
+/// # static RETRY: Retry<EmbassyClock> = Retry::new(validated!(RetryConfig::new("modem")), EmbassyClock, 0);
+/// # async fn send() -> Result<(), ()> { Ok(()) }
+/// # async fn f() {
+/// let sent = totem_embassy::retry(&RETRY, send).await;
+/// # let _ = sent;
+/// # }
+/// ```
+#[inline]
+pub async fn retry<C, O, T, E, F>(
+    retry: &Retry<C, O>,
+    op: impl FnMut() -> F,
+) -> Result<T, RetryError<E>>
+where
+    C: Clock,
+    O: Observer,
+    F: Future<Output = Result<T, E>>,
+{
+    retry.call_async(&EmbassySleeper, op).await
+}
+
+/// [`retry`] with a [`RetryPolicy`] deciding what is retried (the core's
+/// [`Retry::call_async_if`]).
+#[inline]
+pub async fn retry_if<C, O, T, E, F>(
+    retry: &Retry<C, O>,
+    policy: &impl RetryPolicy<T, E>,
+    op: impl FnMut() -> F,
+) -> Result<T, RetryError<E>>
+where
+    C: Clock,
+    O: Observer,
+    F: Future<Output = Result<T, E>>,
+{
+    retry.call_async_if(policy, &EmbassySleeper, op).await
+}
+
+/// Retry around a breaker: each attempt goes through `breaker`, and a
+/// rejection stops the retries at once (the core's
+/// [`Retry::call_through_async`], with the [`NotRejected`](totem_core::NotRejected) policy).
+/// The other order, one breaker outcome per retried call, is
+/// `call(&breaker, || retry(&retry, op))`.
+///
+/// ```no_run
+/// # use totem_core::{validated, BreakerConfig, CircuitBreaker, Retry, RetryConfig};
+/// # use totem_embassy::EmbassyClock;
+/// # static BREAKER: CircuitBreaker<EmbassyClock> =
+/// #     CircuitBreaker::new(validated!(BreakerConfig::new("modem")), EmbassyClock);
+/// # static RETRY: Retry<EmbassyClock> = Retry::new(validated!(RetryConfig::new("modem")), EmbassyClock, 0);
+/// # async fn send() -> Result<(), ()> { Ok(()) }
+/// # async fn f() {
+/// let sent = totem_embassy::retry_through(&RETRY, &BREAKER, send).await;
+/// # let _ = sent;
+/// # }
+/// ```
+pub async fn retry_through<RC, RO, BC, BO, T, E, F>(
+    retry: &Retry<RC, RO>,
+    breaker: &CircuitBreaker<BC, BO>,
+    op: impl FnMut() -> F,
+) -> Result<T, RetryError<CallError<E>>>
+where
+    RC: Clock,
+    RO: Observer,
+    BC: Clock,
+    BO: Observer,
+    F: Future<Output = Result<T, E>>,
+{
+    retry.call_through_async(breaker, &EmbassySleeper, op).await
+}
+
+#[cfg(feature = "defmt")]
+mod defmt_observer {
+    use totem_core::{Event, Observer, State};
+
+    /// An [`Observer`] that logs with `defmt`: transitions to OPEN at
+    /// `warn`, other transitions and scheduled retries at `info`, rejections
+    /// at `debug`, a retry that gave up at `warn`. States are printed as
+    /// `CLOSED`, `OPEN`, `HALF_OPEN`, `FORCED_OPEN`, `DISABLED`; `at` is the
+    /// logical time of the transition in Totem milliseconds.
+    ///
+    /// It is zero-sized and never blocks beyond the defmt logger's own
+    /// critical section, so it may run in an interrupt handler.
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CircuitBreaker};
+    /// use totem_embassy::{DefmtObserver, EmbassyClock};
+    /// let breaker = CircuitBreaker::new(validated!(BreakerConfig::new("sensor")), EmbassyClock)
+    ///     .with_observer(DefmtObserver);
+    /// # let _ = breaker;
+    /// ```
+    #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+    pub struct DefmtObserver;
+
+    /// The upper-case label of a state, as the logs print it.
+    ///
+    /// ```
+    /// use totem_core::State;
+    /// assert_eq!(totem_embassy::state_label(State::HalfOpen), "HALF_OPEN");
+    /// ```
+    pub const fn state_label(state: State) -> &'static str {
+        match state {
+            State::Closed => "CLOSED",
+            State::Open => "OPEN",
+            State::HalfOpen => "HALF_OPEN",
+            State::ForcedOpen => "FORCED_OPEN",
+            State::Disabled => "DISABLED",
+        }
+    }
+
+    impl Observer for DefmtObserver {
+        fn on_event(&self, event: &Event) {
+            match event {
+                Event::Transition(t) => {
+                    if matches!(t.to, State::Open | State::ForcedOpen) {
+                        defmt::warn!(
+                            "breaker {=str}: {=str} -> {=str} at {=u32} ms ({}, {=u32} consecutive failures)",
+                            t.name,
+                            state_label(t.from),
+                            state_label(t.to),
+                            t.at.as_ticks(),
+                            t.cause,
+                            t.consecutive_failures
+                        );
+                    } else {
+                        defmt::info!(
+                            "breaker {=str}: {=str} -> {=str} at {=u32} ms ({}, {=u32} consecutive failures)",
+                            t.name,
+                            state_label(t.from),
+                            state_label(t.to),
+                            t.at.as_ticks(),
+                            t.cause,
+                            t.consecutive_failures
+                        );
+                    }
+                }
+                Event::Rejected(r) => match r.retry_after {
+                    Some(d) => defmt::debug!(
+                        "breaker {=str}: rejected in {=str}, next probe in {=u32} ms",
+                        r.name,
+                        state_label(r.state),
+                        d.as_ticks()
+                    ),
+                    None => defmt::debug!(
+                        "breaker {=str}: rejected in {=str}",
+                        r.name,
+                        state_label(r.state)
+                    ),
+                },
+                Event::RetryScheduled(r) => defmt::info!(
+                    "retry {=str}: attempt {=u32} failed, retrying in {=u32} ms",
+                    r.name,
+                    r.attempt,
+                    r.delay.as_ticks()
+                ),
+                Event::RetryGaveUp(g) => defmt::warn!(
+                    "retry {=str}: gave up after {=u32} attempts ({})",
+                    g.name,
+                    g.attempts,
+                    g.reason
+                ),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+pub use defmt_observer::{state_label, DefmtObserver};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_tick_delays_round_up_to_one_tick() {
+        for hz in [1, 10, 100, 128, 256, 1_000, 1_024, 32_768, 1_000_000] {
+            for ms in 1..=50u32 {
+                let ticks = ticks_for(Duration::from_millis(ms), hz);
+                assert!(ticks >= 1, "{ms} ms at {hz} Hz became zero ticks");
+                // Never shorter than asked: ticks / hz >= ms / 1000.
+                assert!(
+                    ticks * 1_000 >= u64::from(ms) * hz,
+                    "{ms} ms at {hz} Hz too short"
+                );
+                // And less than one tick longer.
+                assert!(
+                    (ticks - 1) * 1_000 < u64::from(ms) * hz,
+                    "{ms} ms at {hz} Hz too long"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn zero_stays_zero_and_the_largest_delay_does_not_overflow() {
+        assert_eq!(ticks_for(Duration::from_millis(0), 1_000_000), 0);
+        let max = Duration::from_ticks(u32::MAX);
+        assert_eq!(ticks_for(max, 1_000), u64::from(u32::MAX));
+        assert_eq!(ticks_for(max, 1_000_000), u64::from(u32::MAX) * 1_000);
+        assert_eq!(
+            ticks_for(max, 1_310_720_000),
+            (u64::from(u32::MAX) * 1_310_720_000).div_ceil(1_000)
+        );
+    }
+
+    #[test]
+    fn agrees_with_embassy_from_millis_at_the_configured_rate() {
+        for ms in [0u32, 1, 2, 999, 1_000, 60_000, u32::MAX] {
+            assert_eq!(
+                to_embassy(Duration::from_millis(ms)),
+                embassy_time::Duration::from_millis(u64::from(ms))
+            );
+        }
+    }
+}

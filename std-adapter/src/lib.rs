@@ -117,3 +117,8 @@ pub fn retry(config: RetryConfig) -> Result<Retry<StdClock>, ConfigError> {
     StdClock.now();
     Retry::try_new(config, StdClock, os_seed())
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

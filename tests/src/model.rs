@@ -351,10 +351,11 @@ impl Model {
                 if in_flight + succeeded >= self.cfg.permits {
                     return Err(self.reject(State::HalfOpen, None));
                 }
-                if in_flight == 0 && passed_at(timer, self.cfg.half_open_ms, now).is_some() {
-                    // The timer ran out while no probe was outstanding (so it
-                    // reopened nothing): this probe starts it again, or it
-                    // would have no time at all to resolve.
+                if in_flight == 0 {
+                    // No probe is outstanding: this one starts the timer
+                    // again (the timer measures how long probes stay
+                    // unresolved; one admitted late must not inherit an
+                    // expired or nearly expired timer).
                     self.book(now);
                     self.segment = Some(now);
                     self.epoch += 1;

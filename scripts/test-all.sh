@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The full suite that CI runs (`.ci/run` calls this script). Installs what it
+# needs, idempotently. Deeper runs are separate commands (see README).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+SECONDS=0
+
+step "toolchain components and targets"
+rustup component add rustfmt clippy >/dev/null
+rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi riscv32imc-unknown-none-elf >/dev/null
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "core on the MCU targets (with and without defmt)"
+cargo build --locked -p totem-core --target thumbv7em-none-eabihf
+cargo build --locked -p totem-core --target thumbv7em-none-eabihf --features defmt
+for t in thumbv6m-none-eabi riscv32imc-unknown-none-elf; do
+  cargo build --locked -p totem-core --target "$t" --features critical-section
+  cargo build --locked -p totem-core --target "$t" --features critical-section,defmt
+done
+
+step "demo: a breaker trips on a flaky dependency and recovers"
+cargo run --locked -q -p totem-std --example demo
+
+step "docs build without warnings"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace
+
+step "doc tests"
+cargo test --locked --workspace --doc
+
+step "totem-embassy with defmt (host, virtual time)"
+cargo clippy --locked -p totem-embassy --all-targets --features defmt -- -D warnings
+cargo test --locked -p totem-embassy --features defmt
+
+step "firmware in QEMU: thumbv7m (lm3s6965evb), thumbv7em (mps2-an386); thumbv6m build only"
+./scripts/install-firmware-tools.sh
+./scripts/firmware.sh
+
+step "unit and behaviour tests"
+cargo nextest run --locked --workspace --no-fail-fast
+
+echo "suite finished in ${SECONDS}s"

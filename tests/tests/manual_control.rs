@@ -1,0 +1,110 @@
+//! force_open() rejects everything and never half-opens by itself;
+//! disable() passes everything and trips nothing; both stay until reset(),
+//! which returns to CLOSED from any state, clears the streak and the
+//! half-open episode, and never resets totals.
+mod common;
+use common::*;
+use totem_core::{BreakerConfig, Cause, State};
+
+#[test]
+fn force_open_is_sticky_until_reset() {
+    let clock = CountingClock::default();
+    let rec = Recorder::default();
+    let b = breaker(
+        BreakerConfig::new("api").reset_timeout(secs(1)),
+        &clock,
+        &rec,
+    );
+    b.force_open();
+    for _ in 0..10 {
+        clock.advance(secs(3_600));
+        let r = b.try_acquire().unwrap_err();
+        assert_eq!((r.state, r.retry_after), (State::ForcedOpen, None));
+        assert_eq!(b.state(), State::ForcedOpen);
+    }
+    b.reset();
+    assert_eq!(b.state(), State::Closed);
+    let causes: Vec<_> = rec.transitions().iter().map(|t| t.cause).collect();
+    assert_eq!(causes, [Cause::ForceOpen, Cause::Reset]);
+}
+
+#[test]
+fn disable_passes_everything_and_trips_nothing() {
+    let clock = CountingClock::default();
+    let b = breaker(
+        BreakerConfig::new("api").failure_threshold(1),
+        &clock,
+        totem_core::NoObserver,
+    );
+    b.disable();
+    for _ in 0..50 {
+        let _ = fail::<()>(&b);
+    }
+    assert_eq!(b.state(), State::Disabled);
+    assert_eq!(
+        b.snapshot().failures_total,
+        50,
+        "outcomes are still counted"
+    );
+    b.reset();
+    assert_eq!(b.state(), State::Closed);
+    assert_eq!(b.consecutive_failures(), 0);
+}
+
+#[test]
+fn reset_from_every_state_clears_streak_and_episode() {
+    let clock = CountingClock::default();
+    let b = breaker(
+        BreakerConfig::new("api")
+            .failure_threshold(2)
+            .reset_timeout(secs(1))
+            .half_open_permits(1),
+        &clock,
+        totem_core::NoObserver,
+    );
+    // From OPEN.
+    let _ = fail::<()>(&b);
+    let _ = fail::<()>(&b);
+    b.reset();
+    assert_eq!((b.state(), b.consecutive_failures()), (State::Closed, 0));
+    // From HALF_OPEN with a probe out: the episode is cleared.
+    let _ = fail::<()>(&b);
+    let _ = fail::<()>(&b);
+    clock.advance(secs(1));
+    let probe = b.try_acquire().unwrap();
+    b.reset();
+    assert_eq!(b.state(), State::Closed);
+    probe.failure(); // stale
+    assert_eq!((b.state(), b.consecutive_failures()), (State::Closed, 0));
+    // From CLOSED with a streak.
+    let _ = fail::<()>(&b);
+    b.reset();
+    assert_eq!(b.consecutive_failures(), 0);
+}
+
+#[test]
+fn totals_survive_reset_and_the_success_rate_restarts() {
+    let clock = CountingClock::default();
+    let b = breaker(BreakerConfig::new("api"), &clock, totem_core::NoObserver);
+    let _ = succeed(&b);
+    let _ = fail::<()>(&b);
+    assert_eq!(b.snapshot().success_rate.unwrap().per_mille(), 500);
+    b.reset();
+    let s = b.snapshot();
+    assert_eq!((s.successes_total, s.failures_total), (1, 1));
+    assert_eq!(s.success_rate, None, "no call since the reset");
+    let _ = succeed(&b);
+    assert_eq!(b.snapshot().success_rate.unwrap().per_mille(), 1_000);
+}
+
+#[test]
+fn force_open_while_disabled_and_back() {
+    let clock = CountingClock::default();
+    let b = breaker(BreakerConfig::new("api"), &clock, totem_core::NoObserver);
+    b.disable();
+    b.force_open();
+    assert_eq!(b.state(), State::ForcedOpen);
+    b.disable();
+    assert_eq!(b.state(), State::Disabled);
+    assert!(b.try_acquire().is_ok());
+}

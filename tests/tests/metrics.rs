@@ -1,0 +1,130 @@
+//! The core snapshot: monotone totals, the streak, the state, time in each
+//! state, and a success rate since the last reset (None before any call).
+mod common;
+use common::*;
+use totem_core::{BreakerConfig, State};
+
+#[test]
+fn totals_and_rate() {
+    let clock = CountingClock::default();
+    let b = breaker(
+        BreakerConfig::new("payments").failure_threshold(3),
+        &clock,
+        totem_core::NoObserver,
+    );
+    let s = b.snapshot();
+    assert_eq!(s.success_rate, None);
+    assert_eq!((s.name, s.state), ("payments", State::Closed));
+    for _ in 0..8 {
+        let _ = succeed(&b);
+    }
+    let _ = fail::<()>(&b);
+    let _ = fail::<()>(&b);
+    b.try_acquire().unwrap().ignore();
+    let s = b.snapshot();
+    assert_eq!(
+        (
+            s.successes_total,
+            s.failures_total,
+            s.ignored_total,
+            s.rejected_total,
+            s.abandoned_total
+        ),
+        (8, 2, 1, 0, 0)
+    );
+    assert_eq!(s.success_rate.unwrap().per_mille(), 800);
+    assert_eq!(s.consecutive_failures, 2);
+}
+
+#[test]
+fn time_in_each_state() {
+    let clock = CountingClock::default();
+    let b = breaker(
+        BreakerConfig::new("api")
+            .failure_threshold(1)
+            .reset_timeout(secs(10))
+            .half_open_timeout(secs(5)),
+        &clock,
+        totem_core::NoObserver,
+    );
+    b.start_time_accounting();
+    clock.advance(secs(100));
+    let _ = fail::<()>(&b); // closed 100 s
+    clock.advance(secs(25)); // open 10 s, then half-open (idle) 15 s
+    let s = b.snapshot();
+    assert_eq!(s.state, State::HalfOpen);
+    assert_eq!(
+        (
+            s.time_in(State::Closed),
+            s.time_in(State::Open),
+            s.time_in(State::HalfOpen)
+        ),
+        (100_000, 10_000, 15_000)
+    );
+    let probe = b.try_acquire().unwrap();
+    clock.advance(secs(2));
+    probe.success(); // half-open 17 s in all
+    clock.advance(secs(3));
+    let s = b.snapshot();
+    assert_eq!(
+        (
+            s.time_in(State::Closed),
+            s.time_in(State::Open),
+            s.time_in(State::HalfOpen)
+        ),
+        (103_000, 10_000, 17_000)
+    );
+    assert_eq!(s.transitions_total, 3);
+}
+
+#[test]
+fn time_in_state_never_goes_backwards_between_snapshots() {
+    let clock = CountingClock::default();
+    let b = breaker(
+        BreakerConfig::new("api")
+            .failure_threshold(1)
+            .reset_timeout(secs(1)),
+        &clock,
+        totem_core::NoObserver,
+    );
+    b.start_time_accounting();
+    let mut last = [0u64; 5];
+    for i in 0..200u32 {
+        clock.advance(ms(37 + i % 500));
+        match i % 7 {
+            0 => {
+                let _ = fail::<()>(&b);
+            }
+            3 => {
+                let _ = succeed(&b);
+            }
+            5 => b.reset(),
+            _ => {}
+        }
+        let now = b.snapshot().time_in_state_ms;
+        for s in 0..5 {
+            assert!(
+                now[s] >= last[s],
+                "state {s} went back: {} < {}",
+                now[s],
+                last[s]
+            );
+        }
+        last = now;
+    }
+}
+
+#[test]
+fn snapshot_reads_half_open_lazily() {
+    let clock = CountingClock::default();
+    let b = breaker(
+        BreakerConfig::new("api")
+            .failure_threshold(1)
+            .reset_timeout(secs(1)),
+        &clock,
+        totem_core::NoObserver,
+    );
+    let _ = fail::<()>(&b);
+    clock.advance(secs(1));
+    assert_eq!(b.snapshot().state, State::HalfOpen);
+}
