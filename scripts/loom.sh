@@ -2,8 +2,8 @@
 # Runs every loom model of the breaker (tests/tests/loom.rs) under
 # `--cfg totem_loom` (not plain `--cfg loom`, which breaks tokio's build).
 #
-#   scripts/loom.sh                       # CI bound: LOOM_MAX_PREEMPTIONS=2
-#   LOOM_MAX_PREEMPTIONS=3 scripts/loom.sh   # deeper (see the timings in the
+#   scripts/loom.sh                       # CI bound: LOOM_MAX_PREEMPTIONS=3
+#   LOOM_MAX_PREEMPTIONS=4 scripts/loom.sh   # deeper (see the timings in the
 #                                            # verification notes)
 #   scripts/loom.sh model_4               # one model (a test-name filter)
 #
@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}"
+export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-3}"
 # A build of its own: the cfg changes every crate's fingerprint.
 export CARGO_TARGET_DIR="${TOTEM_LOOM_TARGET_DIR:-${CARGO_TARGET_DIR:-target}/loom}"
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg totem_loom"

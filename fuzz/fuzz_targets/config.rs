@@ -9,8 +9,7 @@ use libfuzzer_sys::fuzz_target;
 use totem_core::retry::MAX_DELAY_MS;
 use totem_core::{
     AbandonedPermit, BackoffFactor, BreakerConfig, CircuitBreaker, ConfigError, Duration, Jitter,
-    ManualClock, Retry, RetryConfig, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS,
-    MAX_TIMEOUT_MS,
+    ManualClock, Retry, RetryConfig, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS,
 };
 
 /// The documented rules, in the documented order (the first broken one is
@@ -20,15 +19,30 @@ fn expected_breaker(c: &BreakerConfig) -> Option<ConfigError> {
     let successes = c.successes_to_close.unwrap_or(c.half_open_permits);
     let rules = [
         (c.failure_threshold == 0, FailureThresholdZero),
-        (c.failure_threshold > MAX_FAILURE_THRESHOLD, FailureThresholdTooLarge),
+        (
+            c.failure_threshold > MAX_FAILURE_THRESHOLD,
+            FailureThresholdTooLarge,
+        ),
         (c.reset_timeout.as_ticks() == 0, ResetTimeoutZero),
-        (c.reset_timeout.as_ticks() > MAX_TIMEOUT_MS, ResetTimeoutTooLong),
+        (
+            c.reset_timeout.as_ticks() > MAX_TIMEOUT_MS,
+            ResetTimeoutTooLong,
+        ),
         (c.half_open_timeout.as_ticks() == 0, HalfOpenTimeoutZero),
-        (c.half_open_timeout.as_ticks() > MAX_TIMEOUT_MS, HalfOpenTimeoutTooLong),
+        (
+            c.half_open_timeout.as_ticks() > MAX_TIMEOUT_MS,
+            HalfOpenTimeoutTooLong,
+        ),
         (c.half_open_permits == 0, HalfOpenPermitsZero),
-        (c.half_open_permits > MAX_HALF_OPEN_PERMITS, HalfOpenPermitsTooLarge),
+        (
+            c.half_open_permits > MAX_HALF_OPEN_PERMITS,
+            HalfOpenPermitsTooLarge,
+        ),
         (successes == 0, SuccessesToCloseZero),
-        (successes > c.half_open_permits, SuccessesToCloseAbovePermits),
+        (
+            successes > c.half_open_permits,
+            SuccessesToCloseAbovePermits,
+        ),
     ];
     rules.iter().find(|(broken, _)| *broken).map(|&(_, e)| e)
 }
@@ -39,7 +53,10 @@ fn expected_retry(c: &RetryConfig) -> Option<ConfigError> {
     let rules = [
         (c.max_attempts == 0, MaxAttemptsZero),
         (c.max_delay.as_ticks() > MAX_DELAY_MS, MaxDelayTooLong),
-        (c.initial_delay.as_ticks() > c.max_delay.as_ticks(), InitialDelayAboveMaxDelay),
+        (
+            c.initial_delay.as_ticks() > c.max_delay.as_ticks(),
+            InitialDelayAboveMaxDelay,
+        ),
         (c.backoff_factor.raw() < 1 << 16, BackoffFactorBelowOne),
         (deadline == Some(0), DeadlineZero),
         (deadline.is_some_and(|d| d > MAX_DELAY_MS), DeadlineTooLong),
@@ -81,7 +98,13 @@ fn breaker(u: &mut Unstructured) -> Result<()> {
         Err(e) => check_error(e),
         Ok(b) => {
             for _ in 0..u.int_in_range(0..=8)? {
-                let _ = b.call(|| if u.arbitrary().unwrap_or(false) { Ok(()) } else { Err(()) });
+                let _ = b.call(|| {
+                    if u.arbitrary().unwrap_or(false) {
+                        Ok(())
+                    } else {
+                        Err(())
+                    }
+                });
                 b.clock().advance(Duration::from_ticks(u.arbitrary()?));
             }
             let _ = (b.state(), b.snapshot());
@@ -101,7 +124,12 @@ fn retry(u: &mut Unstructured) -> Result<()> {
         .initial_delay(Duration::from_ticks(edgy(u, &[0, 1_000, MAX_DELAY_MS])?))
         .max_delay(Duration::from_ticks(edgy(u, &[0, 10_000, MAX_DELAY_MS])?))
         .backoff_factor(factor)
-        .jitter(*u.choose(&[Jitter::None, Jitter::Full, Jitter::Equal, Jitter::Decorrelated])?);
+        .jitter(*u.choose(&[
+            Jitter::None,
+            Jitter::Full,
+            Jitter::Equal,
+            Jitter::Decorrelated,
+        ])?);
     if u.arbitrary()? {
         c = c.deadline(Duration::from_ticks(edgy(u, &[0, 1, MAX_DELAY_MS])?));
     }

@@ -49,7 +49,11 @@ fn op(u: &mut Unstructured) -> Result<Op> {
         7 => Op::Drop(u.int_in_range(0..=7)?),
         8..=9 => Op::Advance(u.int_in_range(0..=60)?),
         10 => Op::Advance(u.arbitrary()?),
-        11 => Op::StepBack(if u.arbitrary()? { u.int_in_range(1..=5)? } else { u.arbitrary()? }),
+        11 => Op::StepBack(if u.arbitrary()? {
+            u.int_in_range(1..=5)?
+        } else {
+            u.arbitrary()?
+        }),
         12 => *u.choose(&[Op::Reset, Op::ForceOpen, Op::Disable])?,
         13 => Op::State,
         14 => Op::Snapshot,
