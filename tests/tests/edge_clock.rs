@@ -364,3 +364,46 @@ fn time_in_state_never_goes_backwards_when_the_clock_steps_back() {
     clock.advance(ms(400)); // 1_600: 600 ms after the start
     assert_eq!(b.snapshot().time_in(State::Closed), 600);
 }
+
+#[test]
+fn a_max_delay_sleep_plus_a_slow_attempt_is_not_read_as_a_clock_stepping_back() {
+    // Found by prop_deadline_is_never_overslept (rarely): after a sleep of
+    // MAX_DELAY_MS, an attempt of 5 ms put the call 2^31 + 4 ms past its
+    // start, which a single reading from the start took for a clock that
+    // stepped back ("no time elapsed"), so the retry slept again, far past
+    // the deadline.
+    let clock = ManualClock::starting_at(7);
+    let retry = Retry::new(
+        RetryConfig::new("edge")
+            .max_attempts(5)
+            .initial_delay(ms(MAX_DELAY_MS))
+            .max_delay(ms(MAX_DELAY_MS))
+            .deadline(ms(MAX_DELAY_MS))
+            .validate()
+            .unwrap(),
+        &clock,
+        1,
+    );
+    let mut calls = 0;
+    let mut slept = 0u64;
+    let err = retry
+        .call(
+            |d| {
+                slept += d.as_ticks() as u64;
+                clock.advance(d);
+            },
+            || {
+                calls += 1;
+                if calls > 1 {
+                    clock.advance(ms(5));
+                }
+                Err::<(), _>(())
+            },
+        )
+        .unwrap_err();
+    assert_eq!(
+        slept, MAX_DELAY_MS as u64,
+        "one sleep fits, a second would not"
+    );
+    assert_eq!((err.attempts, err.reason), (2, GiveUp::Deadline));
+}
