@@ -1,6 +1,6 @@
 //! A sequential, deliberately plain reference model of the circuit breaker's
-//! behaviour contract (`DESIGN.md`, "Behaviour contract"), and a [`Harness`]
-//! that drives the model and a real [`CircuitBreaker`] on a [`ManualClock`]
+//! behaviour contract (`DESIGN.md`, "Behaviour contract"), and [`check`],
+//! which drives the model and a real [`CircuitBreaker`] on a [`ManualClock`]
 //! through the same operations and compares them after every step.
 //!
 //! The model is written from the contract, not from the implementation: it
