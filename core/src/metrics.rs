@@ -84,10 +84,22 @@ impl Counters {
     /// would otherwise report less than a snapshot taken just before.
     pub(crate) fn report_time(&self, state: State, computed: u64) -> u64 {
         let computed = computed as CounterValue;
-        // Relaxed: a maximum, not a synchronisation.
-        let before = self.reported_ms[state as usize].fetch_max(computed, Ordering::Relaxed);
-        #[allow(clippy::useless_conversion)]
-        u64::from(before.max(computed))
+        let slot = &self.reported_ms[state as usize];
+        // Relaxed throughout: a running maximum, not a synchronisation.
+        let mut before = slot.load(Ordering::Relaxed);
+        loop {
+            if !is_ahead(computed, before) {
+                #[allow(clippy::useless_conversion)]
+                return u64::from(before);
+            }
+            match slot.compare_exchange_weak(before, computed, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                #[allow(clippy::useless_conversion)]
+                Ok(_) => return u64::from(computed),
+                // Another snapshot reported in between: compare with its value.
+                Err(actual) => before = actual,
+            }
+        }
     }
 
     /// Starts a new success-rate period (`reset()`).
@@ -143,6 +155,14 @@ impl Counters {
     pub(crate) fn record_transition(&self) {
         bump(&self.transitions);
     }
+}
+
+/// Whether `now` is ahead of `before` on the counter's wrapping range: a
+/// 32-bit millisecond total wraps after 49.7 days, and that wrap is progress,
+/// whereas a small step back is the snapshot race that reports hide. (A plain
+/// `fetch_max` would freeze at the value before the wrap.)
+const fn is_ahead(now: CounterValue, before: CounterValue) -> bool {
+    now.wrapping_sub(before) <= CounterValue::MAX / 2
 }
 
 /// A success rate as a fraction (no floating point needed to carry it).
@@ -243,5 +263,23 @@ impl BreakerSnapshot {
     /// ```
     pub const fn time_in(&self, state: State) -> u64 {
         self.time_in_state_ms[state as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_follow_a_wrapping_total_and_hide_small_steps_back() {
+        assert!(is_ahead(5, 3));
+        assert!(is_ahead(3, 3));
+        assert!(!is_ahead(3, 5));
+        // A total that wrapped past the counter's maximum is still ahead.
+        assert!(is_ahead(2, CounterValue::MAX - 1));
+        let c = Counters::new();
+        assert_eq!(c.report_time(State::Closed, 100), 100);
+        assert_eq!(c.report_time(State::Closed, 90), 100, "a dip is hidden");
+        assert_eq!(c.report_time(State::Closed, 150), 150);
     }
 }
