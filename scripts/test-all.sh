@@ -40,7 +40,16 @@ step "firmware in QEMU: thumbv7m (lm3s6965evb), thumbv7em (mps2-an386); thumbv6m
 ./scripts/install-firmware-tools.sh
 ./scripts/firmware.sh
 
-step "unit and behaviour tests"
+step "loom models of every concurrent transition (LOOM_MAX_PREEMPTIONS=3)"
+./scripts/loom.sh
+
+step "miri: core tests and clock edge tests"
+./scripts/miri.sh
+
+step "fuzz smoke: op sequences vs the reference model, config construction (30 s each)"
+./scripts/fuzz.sh
+
+step "unit, behaviour, reference-model proptest (10,000 cases) and retry property tests"
 cargo nextest run --locked --workspace --no-fail-fast
 
 echo "suite finished in ${SECONDS}s"

@@ -13,7 +13,7 @@ use crate::config::{AbandonedPermit, BreakerConfig, ConfigError, Valid};
 use crate::event::{Cause, Event, NoObserver, Observer, Rejected, State, Transition};
 use crate::metrics::{BreakerSnapshot, Counters};
 use crate::primitive::{bump, const_fn, read, AtomicU32, CachePadded, Ordering};
-use crate::state::{saturating_span, Kind, Stamp, Word};
+use crate::state::{saturating_span, Kind, Stamp, Word, MAX_TIMEOUT_MS};
 
 /// What a call's result means for the breaker's health.
 ///
@@ -210,6 +210,20 @@ impl Limits {
     }
 }
 
+/// When a deadline `limit` ms after a stamp passed, given `since` (ms since
+/// the stamp, modulo 2^28) and `now`. An elapsed time beyond
+/// [`MAX_TIMEOUT_MS`] is a clock that stepped back (or a wait longer than
+/// the stamp can tell): the deadline counts as passed, and it passes *now*,
+/// not at a time computed from the wrapped difference (which would date the
+/// event up to 74 h in the past).
+const fn passed_at(since: u32, limit: u32, now: u32) -> u32 {
+    if since > MAX_TIMEOUT_MS {
+        now
+    } else {
+        now.wrapping_sub(since - limit)
+    }
+}
+
 /// The time-driven transition due at `now`, if any: OPEN → HALF_OPEN once
 /// `reset_timeout` has passed since opening; HALF_OPEN → OPEN once probes
 /// have stayed unresolved for `half_open_timeout` since the first admission.
@@ -228,12 +242,12 @@ pub(crate) const fn decide_deadline(w: Word, stamp: Stamp, now: u32, l: &Limits)
                 ..w
             },
             cause: Cause::ResetTimeout,
-            at: At::Logical(now.wrapping_sub(since - l.reset_ms)),
+            at: At::Logical(passed_at(since, l.reset_ms, now)),
         }),
         Kind::Probing if w.admitted > w.successes && since >= l.half_open_ms => Some(Step {
             to: w.next(Kind::Open),
             cause: Cause::HalfOpenTimeout,
-            at: At::Logical(now.wrapping_sub(since - l.half_open_ms)),
+            at: At::Logical(passed_at(since, l.half_open_ms, now)),
         }),
         _ => None,
     }
@@ -582,6 +596,43 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         Stamp::decode(self.words.0.stamp.load(Ordering::Acquire))
     }
 
+    /// The stamp that goes with `w`, which the caller loaded earlier. A
+    /// stamp tagged for another generation is either not published yet (the
+    /// word is still `w`: its deadline counts as not passed) or was published
+    /// for a *later* word, and then `w` is stale: `Err` carries the fresh
+    /// word to decide on. Without that check a reader that loaded the word
+    /// just before a transition and the stamp just after it took a passed
+    /// deadline for a pending one (state() said OPEN after the breaker had
+    /// half-opened, try_acquire rejected as OPEN with a full reset_timeout).
+    #[inline]
+    fn stamp_for(&self, w: Word) -> Result<Stamp, Word> {
+        let stamp = self.load_stamp();
+        if !stamp.belongs_to(w.gen) {
+            // ORDERING: the Acquire load of the stamp synchronises with the
+            // Release of its publisher, whose CAS on the word came first, so
+            // this load sees that word or a later one.
+            let fresh = self.load_word();
+            if fresh != w {
+                return Err(fresh);
+            }
+        }
+        Ok(stamp)
+    }
+
+    /// Whether the word is still `w`, as a read-modify-write (the latest
+    /// value in the word's modification order, not a possibly older one).
+    fn word_is(&self, w: Word) -> bool {
+        let bits = w.encode();
+        // ORDERING: AcqRel: a transition that comes after this in the
+        // word's order synchronises with it, so its clock reading comes
+        // after ours.
+        self.words
+            .0
+            .word
+            .compare_exchange(bits, bits, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
     #[inline]
     fn cas(&self, current: Word, new: Word) -> Result<(), Word> {
         // ORDERING: AcqRel: Release publishes the new word to the Acquire
@@ -637,7 +688,13 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             _ => None,
         };
         loop {
-            let stamp = self.load_stamp();
+            let stamp = match self.stamp_for(w) {
+                Ok(stamp) => stamp,
+                Err(fresh) => {
+                    w = fresh;
+                    continue;
+                }
+            };
             match decide_acquire(w, stamp, now, &self.limits) {
                 Acquire::Admit => return Ok(Permit::new(self, w.gen)),
                 Acquire::NeedClock => now = Some(self.now_millis()),
@@ -767,7 +824,13 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         let mut now = None;
         loop {
             let stamp = if let Kind::Probing = w.kind {
-                self.load_stamp()
+                match self.stamp_for(w) {
+                    Ok(stamp) => stamp,
+                    Err(fresh) => {
+                        w = fresh;
+                        continue;
+                    }
+                }
             } else {
                 Stamp { tag: 0, time: 0 }
             };
@@ -799,8 +862,13 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     }
 
     fn settle(&self) -> Word {
+        self.settle_at(None)
+    }
+
+    /// [`settle`](Self::settle) with the clock already read (`Some`), or
+    /// read on first need.
+    fn settle_at(&self, mut now: Option<u32>) -> Word {
         let mut w = self.load_word();
-        let mut now = None;
         while let Kind::Open | Kind::Probing = w.kind {
             let t = match now {
                 Some(t) => t,
@@ -810,7 +878,14 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                     t
                 }
             };
-            let Some(step) = decide_deadline(w, self.load_stamp(), t, &self.limits) else {
+            let stamp = match self.stamp_for(w) {
+                Ok(stamp) => stamp,
+                Err(fresh) => {
+                    w = fresh;
+                    continue;
+                }
+            };
+            let Some(step) = decide_deadline(w, stamp, t, &self.limits) else {
                 break;
             };
             match self.cas(w, step.to) {
@@ -860,7 +935,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     }
 
     fn command(&self, cmd: Command) {
-        let mut w = self.load_word();
+        // Deadlines first: a breaker whose reset_timeout passed is HALF_OPEN
+        // when the command comes, and its event says so, whoever looked
+        // before (or nobody did).
+        let mut w = self.settle();
         while let Some((to, cause)) = decide_command(w, cmd) {
             match self.cas(w, to) {
                 Ok(()) => {
@@ -874,8 +952,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                     }
                     break;
                 }
-                // The word changed: apply the command to its new value.
-                Err(actual) => w = actual,
+                // The word changed: apply the command to its new value
+                // (after any deadline that passed meanwhile).
+                Err(_) => w = self.settle(),
             }
         }
         if let Command::Reset = cmd {
@@ -1022,45 +1101,64 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// assert_eq!(b.snapshot().success_rate, None);
     /// ```
     pub fn snapshot(&self) -> BreakerSnapshot {
-        let w = self.settle();
+        // One clock reading for both the lazy transitions and the current
+        // segment: with a second, later reading, a deadline passing in
+        // between had its whole stretch counted in the earlier state.
         let now = self.now_millis();
-        let mut w = w;
-        let mut stamp = self.load_stamp();
-        if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen)
-            && (!stamp.belongs_to(w.gen) || stamp.since(now) >= 1 << 26)
-        {
-            self.anchor(w, now);
-            w = self.load_word();
-            stamp = self.load_stamp();
-        }
         let c = &self.counters.0;
-        let mut time = [0u64; 5];
-        for s in State::ALL {
-            time[s as usize] = c.time(s);
-        }
-        if stamp.belongs_to(w.gen) {
-            let span = stamp.elapsed_saturating(now) as u64;
-            match w.kind {
-                Kind::HalfOpen => {
-                    let open = span.min(self.limits.reset_ms as u64);
-                    time[State::Open as usize] += open;
-                    time[State::HalfOpen as usize] += span - open;
-                }
-                kind => time[public_state(kind) as usize] += span,
+        let (w, time) = loop {
+            let mut w = self.settle_at(Some(now));
+            let mut stamp = self.load_stamp();
+            if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen)
+                && (!stamp.belongs_to(w.gen) || stamp.since(now) >= 1 << 26)
+            {
+                self.anchor(w, now);
+                w = self.load_word();
+                stamp = self.load_stamp();
             }
+            let mut time = [0u64; 5];
+            for s in State::ALL {
+                time[s as usize] = c.time(s);
+            }
+            if stamp.belongs_to(w.gen) {
+                let span = stamp.elapsed_saturating(now) as u64;
+                match w.kind {
+                    Kind::HalfOpen => {
+                        let open = span.min(self.limits.reset_ms as u64);
+                        time[State::Open as usize] += open;
+                        time[State::HalfOpen as usize] += span - open;
+                    }
+                    kind => time[public_state(kind) as usize] += span,
+                }
+            }
+            // A transition or an anchor between the loads above and the
+            // booked times may have booked the segment counted as current:
+            // read again (lock-free: it retries only when another thread
+            // made progress). The word is checked with a read-modify-write,
+            // which reads the latest value: a plain load may return an older
+            // word, and the snapshot would count time in a state that a
+            // transition, dated earlier than `now`, had already left.
+            if self.load_stamp() == stamp && self.word_is(w) {
+                break (w, time);
+            }
+        };
+        let mut reported = [0u64; 5];
+        for s in State::ALL {
+            reported[s as usize] = c.report_time(s, time[s as usize]);
         }
+        let (successes_total, failures_total, success_rate) = c.outcomes();
         BreakerSnapshot {
             name: self.config.name,
             state: public_state(w.kind),
             consecutive_failures: w.streak as u32,
-            successes_total: read(&c.successes),
-            failures_total: read(&c.failures),
+            successes_total,
+            failures_total,
             ignored_total: read(&c.ignored),
             rejected_total: read(&c.rejected),
             abandoned_total: read(&c.abandoned),
             transitions_total: read(&c.transitions),
-            time_in_state_ms: time,
-            success_rate: c.success_rate(),
+            time_in_state_ms: reported,
+            success_rate,
             probes_in_flight: if let Kind::Probing = w.kind {
                 (w.admitted - w.successes) as u32
             } else {

@@ -510,8 +510,9 @@ pub struct RetryConfig {
     pub backoff_factor: BackoffFactor,
     /// Randomisation of each delay.
     pub jitter: Jitter,
-    /// Total time budget from the first attempt: a retry whose delay would
-    /// end past it is not made (the last error is returned instead).
+    /// Total time budget of a call, from the start of its first attempt
+    /// (that attempt's own time included): a retry whose delay would end
+    /// past it is not made (the last error is returned instead).
     pub deadline: Option<Duration>,
     /// Whether the retry counts attempts, successes and delays.
     pub metrics: bool,

@@ -10,7 +10,7 @@
 //! | rejections | [`BreakerSnapshot::rejected_total`] |
 
 use crate::event::State;
-use crate::primitive::{bump, bump_by, const_fn, read, AtomicCounter, CounterValue, Ordering};
+use crate::primitive::{bump, const_fn, AtomicCounter, CounterValue, Ordering};
 
 /// The counters of one breaker. Totals only grow (on targets without 64-bit
 /// atomics they are 32-bit and wrap, which a Prometheus-style consumer reads
@@ -28,6 +28,9 @@ pub(crate) struct Counters {
     base_failures: AtomicCounter,
     /// Milliseconds spent in each [`State`] in completed segments.
     time_ms: [AtomicCounter; 5],
+    /// The largest time in each state any snapshot has reported, so that
+    /// snapshots never go backwards (see [`Counters::report_time`]).
+    reported_ms: [AtomicCounter; 5],
 }
 
 impl Counters {
@@ -49,18 +52,54 @@ impl Counters {
                     AtomicCounter::new(0),
                     AtomicCounter::new(0),
                 ],
+                reported_ms: [
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                ],
             }
         }
     }
 
     pub(crate) fn add_time(&self, state: State, millis: u32) {
         if millis != 0 {
-            bump_by(&self.time_ms[state as usize], millis);
+            // ORDERING: Release, so that a snapshot that reads this booking
+            // (Acquire, in `time`) also sees the transition or anchor that
+            // ended the segment, and retries instead of counting it twice.
+            self.time_ms[state as usize].fetch_add(millis as CounterValue, Ordering::Release);
         }
     }
 
     pub(crate) fn time(&self, state: State) -> u64 {
-        read(&self.time_ms[state as usize])
+        // ORDERING: pairs with the Release in `add_time`.
+        #[allow(clippy::useless_conversion)]
+        u64::from(self.time_ms[state as usize].load(Ordering::Acquire))
+    }
+
+    /// What a snapshot reports as the time in `state`: the larger of
+    /// `computed` and every earlier report. A snapshot racing a transition
+    /// can find the new segment published before the old one is booked, and
+    /// would otherwise report less than a snapshot taken just before.
+    pub(crate) fn report_time(&self, state: State, computed: u64) -> u64 {
+        let computed = computed as CounterValue;
+        let slot = &self.reported_ms[state as usize];
+        // Relaxed throughout: a running maximum, not a synchronisation.
+        let mut before = slot.load(Ordering::Relaxed);
+        loop {
+            if !is_ahead(computed, before) {
+                #[allow(clippy::useless_conversion)]
+                return u64::from(before);
+            }
+            match slot.compare_exchange_weak(before, computed, Ordering::Relaxed, Ordering::Relaxed)
+            {
+                #[allow(clippy::useless_conversion)]
+                Ok(_) => return u64::from(computed),
+                // Another snapshot reported in between: compare with its value.
+                Err(actual) => before = actual,
+            }
+        }
     }
 
     /// Starts a new success-rate period (`reset()`).
@@ -71,13 +110,40 @@ impl Counters {
         self.base_failures.store(f, Ordering::Relaxed);
     }
 
-    pub(crate) fn success_rate(&self) -> Option<SuccessRate> {
-        let s: CounterValue = self.successes.load(Ordering::Relaxed);
-        let f: CounterValue = self.failures.load(Ordering::Relaxed);
+    /// The totals since creation, and the success rate since the last
+    /// reset, from one read of each counter (so that a snapshot racing an
+    /// outcome never reports a rate over calls its totals do not have).
+    pub(crate) fn outcomes(&self) -> (u64, u64, Option<SuccessRate>) {
+        // The bases first: a base is a copy of an earlier total, and totals
+        // only grow, so totals read after it are not below it.
         let bs = self.base_successes.load(Ordering::Relaxed);
         let bf = self.base_failures.load(Ordering::Relaxed);
-        let successes = s.wrapping_sub(bs) as u64;
-        let failures = f.wrapping_sub(bf) as u64;
+        let s: CounterValue = self.successes.load(Ordering::Relaxed);
+        let f: CounterValue = self.failures.load(Ordering::Relaxed);
+        #[allow(clippy::useless_conversion)]
+        (u64::from(s), u64::from(f), Self::rate(s, f, bs, bf))
+    }
+
+    fn rate(
+        s: CounterValue,
+        f: CounterValue,
+        bs: CounterValue,
+        bf: CounterValue,
+    ) -> Option<SuccessRate> {
+        // Wrapping: 32-bit totals wrap on MCUs. A difference in the upper
+        // half is a base newer than the total (a reset racing this read):
+        // read it as nothing since that reset.
+        let since = |total: CounterValue, base: CounterValue| -> u64 {
+            let d = total.wrapping_sub(base);
+            if d > CounterValue::MAX / 2 {
+                0
+            } else {
+                #[allow(clippy::useless_conversion)]
+                u64::from(d)
+            }
+        };
+        let successes = since(s, bs);
+        let failures = since(f, bf);
         let calls = successes.saturating_add(failures);
         if calls == 0 {
             None
@@ -89,6 +155,14 @@ impl Counters {
     pub(crate) fn record_transition(&self) {
         bump(&self.transitions);
     }
+}
+
+/// Whether `now` is ahead of `before` on the counter's wrapping range: a
+/// 32-bit millisecond total wraps after 49.7 days, and that wrap is progress,
+/// whereas a small step back is the snapshot race that reports hide. (A plain
+/// `fetch_max` would freeze at the value before the wrap.)
+const fn is_ahead(now: CounterValue, before: CounterValue) -> bool {
+    now.wrapping_sub(before) <= CounterValue::MAX / 2
 }
 
 /// A success rate as a fraction (no floating point needed to carry it).
@@ -189,5 +263,23 @@ impl BreakerSnapshot {
     /// ```
     pub const fn time_in(&self, state: State) -> u64 {
         self.time_in_state_ms[state as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_follow_a_wrapping_total_and_hide_small_steps_back() {
+        assert!(is_ahead(5, 3));
+        assert!(is_ahead(3, 3));
+        assert!(!is_ahead(3, 5));
+        // A total that wrapped past the counter's maximum is still ahead.
+        assert!(is_ahead(2, CounterValue::MAX - 1));
+        let c = Counters::new();
+        assert_eq!(c.report_time(State::Closed, 100), 100);
+        assert_eq!(c.report_time(State::Closed, 90), 100, "a dip is hidden");
+        assert_eq!(c.report_time(State::Closed, 150), 150);
     }
 }

@@ -462,20 +462,35 @@ enum Next<T, E> {
 struct Run<'r, C, O> {
     retry: &'r Retry<C, O>,
     attempt: u32,
-    started: Option<u32>,
+    /// The clock at the start of the call, then at each deadline check
+    /// (only with a deadline).
+    last: Option<u32>,
+    /// Time charged to the deadline so far.
+    elapsed: u64,
+    /// The sleep before the attempt that just ended.
+    slept: u32,
     schedule: Backoff<SharedRng<'r>>,
 }
 
 impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
-    fn new(retry: &'r Retry<C, O>) -> Self {
+    /// When the call started, read only if there is a deadline (the first
+    /// attempt's time counts against it: the deadline is the call's total
+    /// budget).
+    fn start(retry: &Retry<C, O>) -> Option<u32> {
+        retry
+            .config
+            .get()
+            .deadline
+            .map(|_| retry.clock.now().as_ticks())
+    }
+
+    fn new(retry: &'r Retry<C, O>, started: Option<u32>) -> Self {
         Self {
             retry,
             attempt: 0,
-            started: retry
-                .config
-                .get()
-                .deadline
-                .map(|_| retry.clock.now().as_ticks()),
+            last: started,
+            elapsed: 0,
+            slept: 0,
             schedule: Backoff::new(&retry.config, SharedRng(&retry.rng)),
         }
     }
@@ -502,15 +517,26 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
             self.gave_up(GiveUp::Exhausted);
             return Next::Return(finish(result, self.attempt, GiveUp::Exhausted));
         };
-        if let (Some(started), Some(deadline)) = (self.started, cfg.deadline) {
-            let elapsed = self.retry.clock.now().as_ticks().wrapping_sub(started);
-            // A clock that stepped back reads as "no time elapsed".
-            let elapsed = if elapsed > MAX_DELAY_MS { 0 } else { elapsed };
-            if elapsed as u64 + delay.as_ticks() as u64 > deadline.as_ticks() as u64 {
+        if let (Some(last), Some(deadline)) = (self.last, cfg.deadline) {
+            // Elapsed time is charged step by step (a sleep and an attempt
+            // at a time). A step reads as forward if it is under 2^31 ms, or
+            // no shorter than the sleep it contains: after a sleep of
+            // MAX_DELAY_MS, an attempt of a few ms more is still forward,
+            // not a clock that stepped back (which a single reading from
+            // the start of the call could not tell apart). A clock that
+            // did step back charges nothing for that step.
+            let now = self.retry.clock.now().as_ticks();
+            let step = now.wrapping_sub(last);
+            if step <= MAX_DELAY_MS || step.wrapping_sub(self.slept) <= MAX_DELAY_MS {
+                self.elapsed += step as u64;
+            }
+            self.last = Some(now);
+            if self.elapsed + delay.as_ticks() as u64 > deadline.as_ticks() as u64 {
                 self.gave_up(GiveUp::Deadline);
                 return Next::Return(finish(result, self.attempt, GiveUp::Deadline));
             }
         }
+        self.slept = delay.as_ticks();
         if metrics {
             bump(&self.retry.counters.retries);
             bump_by(&self.retry.counters.delay_ms, delay.as_ticks());
@@ -729,11 +755,12 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         mut sleep: impl FnMut(Duration),
         mut op: impl FnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
+        let started = Run::start(self);
         let mut result = match self.first(op(), policy) {
             Ok(done) => return done,
             Err(result) => result,
         };
-        let mut run = Run::new(self);
+        let mut run = Run::new(self, started);
         loop {
             match run.after(result, policy) {
                 Next::Return(r) => return r,
@@ -839,11 +866,12 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         sleeper: &impl Sleeper,
         mut attempt: impl AsyncFnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
+        let started = Run::start(self);
         let mut result = match self.first(attempt().await, policy) {
             Ok(done) => return done,
             Err(result) => result,
         };
-        let mut run = Run::new(self);
+        let mut run = Run::new(self, started);
         loop {
             match run.after(result, policy) {
                 Next::Return(r) => return r,

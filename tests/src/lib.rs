@@ -1,7 +1,11 @@
-//! Shared helpers for Totem's behaviour tests (and, with the verification
-//! issue, the sequential reference model used by proptest and fuzzing).
+//! Shared helpers for Totem's behaviour tests, and the sequential reference
+//! model ([`model`]) that proptest (`tests/model_proptest.rs`) and the fuzz
+//! targets (`fuzz/`) check the real breaker against.
 
 use std::sync::Mutex;
+
+pub mod model;
+pub use model::{Model, ModelConfig, Op};
 
 use totem_core::Event;
 

@@ -1,0 +1,825 @@
+//! A sequential, deliberately plain reference model of the circuit breaker's
+//! behaviour contract (`DESIGN.md`, "Behaviour contract"), and [`check`],
+//! which drives the model and a real [`CircuitBreaker`] on a [`ManualClock`]
+//! through the same operations and compares them after every step.
+//!
+//! The model is written from the contract, not from the implementation: it
+//! keeps the phase as an enum with its times as plain fields, counts probes
+//! in flight and probes succeeded separately, evaluates every deadline at the
+//! start of every operation, and uses a 64-bit epoch instead of a packed
+//! generation. Where the contract leaves a number to the implementation, the
+//! model uses the documented limit and says where it is documented:
+//!
+//! * elapsed times are read modulo 2^28 ms (`totem_core::state`); an elapsed
+//!   time above [`MAX_TIMEOUT_MS`] is a clock that stepped back (or a wait
+//!   longer than the window): a deadline counts as passed, at the time it
+//!   is noticed (by an acquire, the result of a current permit, a command,
+//!   `state()` or a snapshot), and the metrics count zero for that stretch;
+//! * the failure streak saturates at [`MAX_FAILURE_THRESHOLD`];
+//! * a permit held across [`totem_core::GENERATIONS`] generations may be
+//!   taken for a current one: the harness settles permits long before that.
+//!
+//! Time in state is booked per segment (from one transition's logical time
+//! to the next); OPEN → HALF_OPEN continues the segment (its first
+//! `reset_timeout` is OPEN, the rest HALF_OPEN), a breaker starts accounting
+//! at its first snapshot, and a snapshot re-anchors a CLOSED / DISABLED /
+//! FORCED_OPEN segment older than 2^26 ms (`CircuitBreaker::snapshot`); a
+//! snapshot never reports less time in a state than an earlier one did.
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use totem_core::{
+    AbandonedPermit, BreakerConfig, BreakerSnapshot, Cause, CircuitBreaker, Clock, Duration, Event,
+    Instant, ManualClock, Observer, Outcome, Permit, Rejected, State, SuccessRate, Transition,
+    MAX_FAILURE_THRESHOLD, MAX_TIMEOUT_MS,
+};
+
+/// Elapsed times are read modulo this many milliseconds.
+pub const WINDOW_MS: u32 = 1 << 28;
+
+/// A snapshot re-anchors a long CLOSED / DISABLED / FORCED_OPEN segment
+/// once it is this old (about 18.6 h).
+pub const ANCHOR_MS: u32 = 1 << 26;
+
+/// `now - from`, modulo [`WINDOW_MS`].
+pub fn elapsed(from: u32, now: u32) -> u32 {
+    now.wrapping_sub(from) % WINDOW_MS
+}
+
+/// The length of a stretch for the metrics: zero when it reads as negative.
+pub fn span(from: u32, to: u32) -> u64 {
+    let e = elapsed(from, to);
+    if e > MAX_TIMEOUT_MS {
+        0
+    } else {
+        e as u64
+    }
+}
+
+/// When a deadline `limit` ms after `start` passed, seen at `now`; `None`
+/// if it has not.
+pub fn passed_at(start: u32, limit: u32, now: u32) -> Option<u32> {
+    let e = elapsed(start, now);
+    if e > MAX_TIMEOUT_MS {
+        // The clock stepped back (or waited longer than the window): the
+        // deadline counts as passed, and it passes now.
+        Some(now)
+    } else if e >= limit {
+        Some(now.wrapping_sub(e - limit))
+    } else {
+        None
+    }
+}
+
+/// The configuration as the model reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelConfig {
+    /// The breaker's name.
+    pub name: &'static str,
+    /// Consecutive failures that open a CLOSED breaker.
+    pub threshold: u32,
+    /// OPEN time before a probe is allowed (ms).
+    pub reset_ms: u32,
+    /// Time probes may stay unresolved (ms).
+    pub half_open_ms: u32,
+    /// Probes per half-open episode.
+    pub permits: u32,
+    /// Successful probes that close.
+    pub to_close: u32,
+    /// Whether an abandoned permit is a failure (else neutral).
+    pub abandoned_is_failure: bool,
+}
+
+impl ModelConfig {
+    /// The model's reading of a breaker configuration.
+    pub fn of(cfg: &BreakerConfig) -> Self {
+        Self {
+            name: cfg.name,
+            threshold: cfg.failure_threshold,
+            reset_ms: cfg.reset_timeout.as_ticks(),
+            half_open_ms: cfg.half_open_timeout.as_ticks(),
+            permits: cfg.half_open_permits,
+            to_close: cfg.successes_to_close.unwrap_or(cfg.half_open_permits),
+            abandoned_is_failure: cfg.abandoned == AbandonedPermit::Failure,
+        }
+    }
+}
+
+/// What the breaker is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Calls pass.
+    Closed,
+    /// Calls are rejected; `opened` is when it opened.
+    Open {
+        /// When it opened (ms).
+        opened: u32,
+    },
+    /// `reset_timeout` passed after opening at `opened`; no probe yet.
+    HalfOpen {
+        /// When it opened (ms).
+        opened: u32,
+    },
+    /// Half-open with probes admitted this episode.
+    Probing {
+        /// When the half-open timer started (the first probe's admission).
+        timer: u32,
+        /// Probes admitted and not yet resolved.
+        in_flight: u32,
+        /// Probes that succeeded this episode.
+        succeeded: u32,
+    },
+    /// Manually opened.
+    ForcedOpen,
+    /// Manually disabled.
+    Disabled,
+}
+
+impl Phase {
+    /// The public state.
+    pub fn state(self) -> State {
+        match self {
+            Phase::Closed => State::Closed,
+            Phase::Open { .. } => State::Open,
+            Phase::HalfOpen { .. } | Phase::Probing { .. } => State::HalfOpen,
+            Phase::ForcedOpen => State::ForcedOpen,
+            Phase::Disabled => State::Disabled,
+        }
+    }
+}
+
+/// A permit handed out by the model: the epoch it was admitted in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelPermit {
+    /// The model's epoch at admission.
+    pub epoch: u64,
+}
+
+/// The reference model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    cfg: ModelConfig,
+    phase: Phase,
+    /// Bumped by every state change and every (re)start of a probe episode:
+    /// a permit from an earlier epoch is stale.
+    epoch: u64,
+    streak: u32,
+    successes: u64,
+    failures: u64,
+    ignored: u64,
+    rejected: u64,
+    abandoned: u64,
+    transitions: u64,
+    base_successes: u64,
+    base_failures: u64,
+    /// Booked milliseconds per state.
+    time: [u64; 5],
+    /// Start of the current accounting segment (`None`: not anchored yet).
+    segment: Option<u32>,
+    /// The largest time in each state reported so far: reported time in a
+    /// state never goes backwards (a clock that stepped back shortens a
+    /// segment, not what was already reported).
+    reported: [u64; 5],
+    events: Vec<Event>,
+}
+
+impl Model {
+    /// A CLOSED breaker.
+    pub fn new(cfg: ModelConfig) -> Self {
+        Self {
+            cfg,
+            phase: Phase::Closed,
+            epoch: 0,
+            streak: 0,
+            successes: 0,
+            failures: 0,
+            ignored: 0,
+            rejected: 0,
+            abandoned: 0,
+            transitions: 0,
+            base_successes: 0,
+            base_failures: 0,
+            time: [0; 5],
+            segment: None,
+            reported: [0; 5],
+            events: Vec::new(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ModelConfig {
+        &self.cfg
+    }
+
+    /// The phase (finer than the state).
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// The current epoch.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Every event emitted so far.
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    /// The failure streak.
+    pub fn consecutive_failures(&self) -> u32 {
+        self.streak
+    }
+
+    fn bump_streak(&mut self) {
+        if self.streak < MAX_FAILURE_THRESHOLD {
+            self.streak += 1;
+        }
+    }
+
+    /// Books the current segment up to `at`, in the phase it was spent in.
+    fn book(&mut self, at: u32) {
+        let Some(start) = self.segment else { return };
+        let s = span(start, at);
+        match self.phase {
+            Phase::HalfOpen { .. } => {
+                let open = s.min(self.cfg.reset_ms as u64);
+                self.time[State::Open as usize] += open;
+                self.time[State::HalfOpen as usize] += s - open;
+            }
+            phase => self.time[phase.state() as usize] += s,
+        }
+    }
+
+    /// Moves to `to` at `at` (a new segment and epoch), counting the
+    /// transition and emitting its event when the public state changes.
+    fn enter(&mut self, to: Phase, at: u32, cause: Cause) {
+        let from = self.phase.state();
+        self.book(at);
+        self.segment = Some(at);
+        self.phase = to;
+        self.epoch += 1;
+        if from != to.state() {
+            self.transitions += 1;
+            self.events.push(Event::Transition(Transition {
+                name: self.cfg.name,
+                from,
+                to: to.state(),
+                at: Instant::from_ticks(at),
+                consecutive_failures: self.streak,
+                cause,
+            }));
+        }
+    }
+
+    /// Makes every transition whose deadline has passed at `now`, each at
+    /// its own (logical) time.
+    fn settle(&mut self, now: u32) {
+        loop {
+            match self.phase {
+                Phase::Open { opened } => {
+                    let Some(at) = passed_at(opened, self.cfg.reset_ms, now) else {
+                        return;
+                    };
+                    // The OPEN segment goes on (split when booked): the
+                    // phase changes, the segment does not.
+                    self.phase = Phase::HalfOpen { opened };
+                    self.epoch += 1;
+                    self.transitions += 1;
+                    self.events.push(Event::Transition(Transition {
+                        name: self.cfg.name,
+                        from: State::Open,
+                        to: State::HalfOpen,
+                        at: Instant::from_ticks(at),
+                        consecutive_failures: self.streak,
+                        cause: Cause::ResetTimeout,
+                    }));
+                }
+                Phase::Probing {
+                    timer, in_flight, ..
+                } if in_flight > 0 => {
+                    let Some(at) = passed_at(timer, self.cfg.half_open_ms, now) else {
+                        return;
+                    };
+                    self.enter(Phase::Open { opened: at }, at, Cause::HalfOpenTimeout);
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn reject(&mut self, state: State, retry_after: Option<Duration>) -> Rejected {
+        self.rejected += 1;
+        let r = Rejected {
+            name: self.cfg.name,
+            state,
+            retry_after,
+        };
+        self.events.push(Event::Rejected(r));
+        r
+    }
+
+    /// `try_acquire` at `now`.
+    pub fn acquire(&mut self, now: u32) -> Result<ModelPermit, Rejected> {
+        self.settle(now);
+        match self.phase {
+            Phase::Closed | Phase::Disabled => Ok(ModelPermit { epoch: self.epoch }),
+            Phase::ForcedOpen => Err(self.reject(State::ForcedOpen, None)),
+            Phase::Open { opened } => {
+                let left = self.cfg.reset_ms - elapsed(opened, now);
+                Err(self.reject(State::Open, Some(Duration::from_ticks(left))))
+            }
+            Phase::HalfOpen { .. } => {
+                // The first probe of the episode starts the half-open timer.
+                self.book(now);
+                self.segment = Some(now);
+                self.phase = Phase::Probing {
+                    timer: now,
+                    in_flight: 1,
+                    succeeded: 0,
+                };
+                self.epoch += 1;
+                Ok(ModelPermit { epoch: self.epoch })
+            }
+            Phase::Probing {
+                timer,
+                in_flight,
+                succeeded,
+            } => {
+                if in_flight + succeeded >= self.cfg.permits {
+                    return Err(self.reject(State::HalfOpen, None));
+                }
+                if in_flight == 0 {
+                    // No probe is outstanding: this one starts the timer
+                    // again (the timer measures how long probes stay
+                    // unresolved; one admitted late must not inherit an
+                    // expired or nearly expired timer).
+                    self.book(now);
+                    self.segment = Some(now);
+                    self.epoch += 1;
+                    self.phase = Phase::Probing {
+                        timer: now,
+                        in_flight: 1,
+                        succeeded,
+                    };
+                } else {
+                    self.phase = Phase::Probing {
+                        timer,
+                        in_flight: in_flight + 1,
+                        succeeded,
+                    };
+                }
+                Ok(ModelPermit { epoch: self.epoch })
+            }
+        }
+    }
+
+    /// Records `outcome` for `permit` at `now`.
+    pub fn record(&mut self, permit: ModelPermit, outcome: Outcome, now: u32) {
+        match outcome {
+            Outcome::Success => self.successes += 1,
+            Outcome::Failure => self.failures += 1,
+            Outcome::Ignore => self.ignored += 1,
+        }
+        self.drive(permit, outcome, now);
+    }
+
+    /// A permit dropped without an outcome at `now`.
+    pub fn abandon(&mut self, permit: ModelPermit, now: u32) {
+        self.abandoned += 1;
+        if self.cfg.abandoned_is_failure {
+            self.failures += 1;
+            self.drive(permit, Outcome::Failure, now);
+        } else {
+            self.drive(permit, Outcome::Ignore, now);
+        }
+    }
+
+    /// What an outcome does to the state (totals already counted).
+    fn drive(&mut self, permit: ModelPermit, outcome: Outcome, now: u32) {
+        // A permit admitted before the last transition counts in the totals
+        // only, and does not look at the clock (which matters only when a
+        // deadline passed an ambiguous time ago: it passes when noticed).
+        if permit.epoch != self.epoch {
+            return;
+        }
+        // A late probe result: the half-open timeout it missed comes first
+        // (and makes it stale; what follows that timeout is left for the
+        // next look).
+        if let Phase::Probing {
+            timer, in_flight, ..
+        } = self.phase
+        {
+            if let (true, Some(at)) = (in_flight > 0, passed_at(timer, self.cfg.half_open_ms, now))
+            {
+                self.enter(Phase::Open { opened: at }, at, Cause::HalfOpenTimeout);
+                return;
+            }
+        }
+        match self.phase {
+            Phase::Closed | Phase::Disabled => match outcome {
+                Outcome::Ignore => {}
+                Outcome::Success => self.streak = 0,
+                Outcome::Failure => {
+                    self.bump_streak();
+                    if self.phase == Phase::Closed && self.streak >= self.cfg.threshold {
+                        self.enter(Phase::Open { opened: now }, now, Cause::FailureThreshold);
+                    }
+                }
+            },
+            Phase::Probing {
+                timer,
+                in_flight,
+                succeeded,
+            } => match outcome {
+                Outcome::Ignore => {
+                    self.phase = Phase::Probing {
+                        timer,
+                        in_flight: in_flight - 1,
+                        succeeded,
+                    }
+                }
+                Outcome::Success => {
+                    self.streak = 0;
+                    if succeeded + 1 >= self.cfg.to_close {
+                        self.enter(Phase::Closed, now, Cause::ProbesSucceeded);
+                    } else {
+                        self.phase = Phase::Probing {
+                            timer,
+                            in_flight: in_flight - 1,
+                            succeeded: succeeded + 1,
+                        };
+                    }
+                }
+                Outcome::Failure => {
+                    self.bump_streak();
+                    self.enter(Phase::Open { opened: now }, now, Cause::ProbeFailed);
+                }
+            },
+            // Nothing is admitted in these phases, so no permit can be current.
+            Phase::Open { .. } | Phase::HalfOpen { .. } | Phase::ForcedOpen => {
+                unreachable!("a current permit in {:?}", self.phase)
+            }
+        }
+    }
+
+    /// `state()` at `now`.
+    pub fn state(&mut self, now: u32) -> State {
+        self.settle(now);
+        self.phase.state()
+    }
+
+    /// `reset()` at `now`.
+    pub fn reset(&mut self, now: u32) {
+        self.settle(now);
+        if self.phase == Phase::Closed {
+            self.streak = 0;
+        } else {
+            self.streak = 0;
+            self.enter(Phase::Closed, now, Cause::Reset);
+        }
+        self.base_successes = self.successes;
+        self.base_failures = self.failures;
+    }
+
+    /// `force_open()` at `now`.
+    pub fn force_open(&mut self, now: u32) {
+        self.settle(now);
+        if self.phase != Phase::ForcedOpen {
+            self.enter(Phase::ForcedOpen, now, Cause::ForceOpen);
+        }
+    }
+
+    /// `disable()` at `now`.
+    pub fn disable(&mut self, now: u32) {
+        self.settle(now);
+        if self.phase != Phase::Disabled {
+            self.enter(Phase::Disabled, now, Cause::Disable);
+        }
+    }
+
+    fn long_lived(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Closed | Phase::Disabled | Phase::ForcedOpen
+        )
+    }
+
+    /// `start_time_accounting()` at `now`.
+    pub fn start_time_accounting(&mut self, now: u32) {
+        if self.long_lived() && self.segment.is_none() {
+            self.segment = Some(now);
+        }
+    }
+
+    /// `snapshot()` at `now`.
+    pub fn snapshot(&mut self, now: u32) -> BreakerSnapshot {
+        self.settle(now);
+        if self.long_lived() {
+            match self.segment {
+                None => self.segment = Some(now),
+                Some(start) if elapsed(start, now) >= ANCHOR_MS => {
+                    self.book(now);
+                    self.segment = Some(now);
+                }
+                Some(_) => {}
+            }
+        }
+        let mut time = self.time;
+        if let Some(start) = self.segment {
+            let s = span(start, now);
+            match self.phase {
+                Phase::HalfOpen { .. } => {
+                    let open = s.min(self.cfg.reset_ms as u64);
+                    time[State::Open as usize] += open;
+                    time[State::HalfOpen as usize] += s - open;
+                }
+                phase => time[phase.state() as usize] += s,
+            }
+        }
+        for (r, t) in self.reported.iter_mut().zip(time.iter_mut()) {
+            *r = (*r).max(*t);
+            *t = *r;
+        }
+        let successes = self.successes - self.base_successes;
+        let calls = successes + self.failures - self.base_failures;
+        BreakerSnapshot {
+            name: self.cfg.name,
+            state: self.phase.state(),
+            consecutive_failures: self.streak,
+            successes_total: self.successes,
+            failures_total: self.failures,
+            ignored_total: self.ignored,
+            rejected_total: self.rejected,
+            abandoned_total: self.abandoned,
+            transitions_total: self.transitions,
+            time_in_state_ms: time,
+            success_rate: (calls != 0).then_some(SuccessRate { successes, calls }),
+            probes_in_flight: match self.phase {
+                Phase::Probing { in_flight, .. } => in_flight,
+                _ => 0,
+            },
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The harness
+// ---------------------------------------------------------------------------
+
+/// One operation of a test sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `try_acquire`; a permit is kept.
+    Acquire,
+    /// Record an outcome on the held permit `n % held`.
+    Settle(usize, Outcome),
+    /// Drop the held permit `n % held` without an outcome.
+    Drop(usize),
+    /// Move the clock forward.
+    Advance(u32),
+    /// Move the clock back.
+    StepBack(u32),
+    /// `reset()`.
+    Reset,
+    /// `force_open()`.
+    ForceOpen,
+    /// `disable()`.
+    Disable,
+    /// `state()`.
+    State,
+    /// `snapshot()`.
+    Snapshot,
+    /// `start_time_accounting()`.
+    StartTimeAccounting,
+}
+
+/// An observer that appends to a shared event log.
+#[derive(Debug, Clone, Default)]
+pub struct EventLog(pub Rc<RefCell<Vec<Event>>>);
+
+impl Observer for EventLog {
+    fn on_event(&self, event: &Event) {
+        self.0.borrow_mut().push(*event);
+    }
+}
+
+type Real = CircuitBreaker<ManualClock, EventLog>;
+
+/// A permit is settled by the harness before it can be held across this many
+/// model epochs (the real generation wraps at 256).
+pub const MAX_PERMIT_AGE: u64 = 200;
+
+/// Runs `ops` through a [`Model`] and a real breaker over the validated
+/// `config`, the clock starting at `start_ms`, comparing after every step;
+/// `Err` describes the first difference and the steps that led to it.
+///
+/// With `observe_every_step`, snapshots are compared after every operation;
+/// without, only each operation's result, the events and the streak are (so
+/// that deadlines are found lazily by acquire, record and the commands), and
+/// snapshots at the explicit [`Op::Snapshot`] steps and at the end.
+///
+/// ```
+/// use totem_core::{BreakerConfig, Outcome};
+/// use totem_tests::model::{check, Op};
+/// let ops = [Op::Acquire, Op::Settle(0, Outcome::Failure), Op::Advance(60_000), Op::State];
+/// check(BreakerConfig::new("db").failure_threshold(1), 0, true, &ops).unwrap();
+/// ```
+pub fn check(
+    config: BreakerConfig,
+    start_ms: u32,
+    observe_every_step: bool,
+    ops: &[Op],
+) -> Result<(), String> {
+    let valid = config.validate().expect("check needs a valid config");
+    let log = EventLog::default();
+    let real =
+        CircuitBreaker::new(valid, ManualClock::starting_at(start_ms)).with_observer(log.clone());
+    let mut h = Harness {
+        model: Model::new(ModelConfig::of(&config)),
+        held: Vec::new(),
+        real: &real,
+        log,
+        observe_every_step,
+        steps: 0,
+        trace: format!("config {config:?}, clock at {start_ms}, observe {observe_every_step}\n"),
+    };
+    for &op in ops {
+        h.apply(op)?;
+    }
+    h.finish()
+}
+
+/// Drives a [`Model`] and a real breaker through the same operations.
+struct Harness<'a> {
+    model: Model,
+    held: Vec<(Permit<'a, ManualClock, EventLog>, ModelPermit)>,
+    real: &'a Real,
+    log: EventLog,
+    observe_every_step: bool,
+    steps: usize,
+    trace: String,
+}
+
+impl Harness<'_> {
+    fn now(&self) -> u32 {
+        self.real.clock().now().as_ticks()
+    }
+
+    /// Applies `op` to both and compares; `Err` describes the divergence and
+    /// the operations that led to it.
+    fn apply(&mut self, op: Op) -> Result<(), String> {
+        self.steps += 1;
+        let _ = writeln!(self.trace, "{:>4}: t={} {op:?}", self.steps, self.now());
+        self.retire_old_permits()?;
+        self.step(op)?;
+        self.compare_always(matches!(op, Op::State))?;
+        if self.observe_every_step {
+            self.compare_snapshots()?;
+        }
+        Ok(())
+    }
+
+    /// Settles every held permit (as the end of a sequence does), then
+    /// compares snapshots.
+    fn finish(&mut self) -> Result<(), String> {
+        while !self.held.is_empty() {
+            self.step(Op::Settle(0, Outcome::Ignore))?;
+        }
+        self.compare_snapshots()
+    }
+
+    fn fail(&self, what: String) -> Result<(), String> {
+        Err(format!("{what}\nafter:\n{}", self.trace))
+    }
+
+    fn retire_old_permits(&mut self) -> Result<(), String> {
+        while let Some(i) = self
+            .held
+            .iter()
+            .position(|(_, p)| self.model.epoch() - p.epoch >= MAX_PERMIT_AGE)
+        {
+            let _ = writeln!(self.trace, "      (retire permit {i})");
+            self.step(Op::Settle(i, Outcome::Ignore))?;
+        }
+        Ok(())
+    }
+
+    fn step(&mut self, op: Op) -> Result<(), String> {
+        let clock = self.real.clock();
+        match op {
+            Op::Acquire => {
+                let now = self.now();
+                let m = self.model.acquire(now);
+                let r = self.real.try_acquire();
+                match (r, m) {
+                    (Ok(rp), Ok(mp)) => self.held.push((rp, mp)),
+                    (Err(re), Err(me)) if re == me => {}
+                    (r, m) => {
+                        let r = r.map(|_| "permit");
+                        return self.fail(format!("acquire: real {r:?}, model {m:?}"));
+                    }
+                }
+            }
+            Op::Settle(n, outcome) => {
+                if !self.held.is_empty() {
+                    let (rp, mp) = self.held.remove(n % self.held.len());
+                    let now = self.now();
+                    self.model.record(mp, outcome, now);
+                    rp.record(outcome);
+                }
+            }
+            Op::Drop(n) => {
+                if !self.held.is_empty() {
+                    let (rp, mp) = self.held.remove(n % self.held.len());
+                    let now = self.now();
+                    self.model.abandon(mp, now);
+                    drop(rp);
+                }
+            }
+            Op::Advance(ms) => clock.advance(Duration::from_ticks(ms)),
+            Op::StepBack(ms) => clock.set(Instant::from_ticks(self.now().wrapping_sub(ms))),
+            Op::Reset => {
+                let now = self.now();
+                self.model.reset(now);
+                self.real.reset();
+            }
+            Op::ForceOpen => {
+                let now = self.now();
+                self.model.force_open(now);
+                self.real.force_open();
+            }
+            Op::Disable => {
+                let now = self.now();
+                self.model.disable(now);
+                self.real.disable();
+            }
+            Op::State => {
+                let now = self.now();
+                let (m, r) = (self.model.state(now), self.real.state());
+                if m != r {
+                    return self.fail(format!("state: real {r:?}, model {m:?}"));
+                }
+            }
+            Op::Snapshot => return self.compare_snapshots(),
+            Op::StartTimeAccounting => {
+                let now = self.now();
+                self.model.start_time_accounting(now);
+                self.real.start_time_accounting();
+            }
+        }
+        Ok(())
+    }
+
+    /// The events so far: the real breaker may lag behind the model only by
+    /// deadline transitions it has not been asked to notice yet (the model
+    /// evaluates deadlines at every operation, the breaker lazily); `exact`
+    /// (after `state()` or a snapshot) allows no lag.
+    fn compare_events(&self, exact: bool) -> Result<(), String> {
+        let real = self.log.0.borrow();
+        let model = self.model.events();
+        let lag_ok = model.len() >= real.len()
+            && model[..real.len()] == real[..]
+            && model[real.len()..].iter().all(|e| {
+                matches!(
+                    e,
+                    Event::Transition(Transition {
+                        cause: Cause::ResetTimeout | Cause::HalfOpenTimeout,
+                        ..
+                    })
+                )
+            });
+        if (exact && real.as_slice() != model) || !lag_ok {
+            return self.fail(format!(
+                "events differ:\n real  {:?}\n model {:?}",
+                &*real, model
+            ));
+        }
+        Ok(())
+    }
+
+    fn compare_always(&self, exact: bool) -> Result<(), String> {
+        self.compare_events(exact)?;
+        let (r, m) = (
+            self.real.consecutive_failures(),
+            self.model.consecutive_failures(),
+        );
+        if r != m {
+            return self.fail(format!("consecutive_failures: real {r}, model {m}"));
+        }
+        Ok(())
+    }
+
+    fn compare_snapshots(&mut self) -> Result<(), String> {
+        let now = self.now();
+        let m = self.model.snapshot(now);
+        let r = self.real.snapshot();
+        if r != m {
+            return self.fail(format!("snapshot:\n real  {r:?}\n model {m:?}"));
+        }
+        // The snapshot makes every pending lazy transition: no lag allowed.
+        self.compare_always(true)
+    }
+}
