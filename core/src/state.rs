@@ -200,6 +200,10 @@ pub(crate) struct Stamp {
 }
 
 impl Stamp {
+    /// A placeholder for decisions that never read the stamp (an outcome in
+    /// CLOSED or DISABLED): loading the real one would cost an atomic load.
+    pub(crate) const UNREAD: Stamp = Stamp { tag: 0, time: 0 };
+
     pub(crate) const fn new(gen: u8, millis: u32) -> Stamp {
         Stamp {
             tag: (gen as u32 & TAG_MASK) as u8,
