@@ -818,7 +818,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         }
     }
 
-    /// Records the outcome of a permit of generation `gen`.
+    /// Records the outcome of a permit of generation `gen` (out of line: the
+    /// common success is settled in `settle_outcome`).
+    #[inline(never)]
     fn record(&self, gen: u8, effect: Effect) {
         let mut w = self.load_word();
         let mut now = None;
@@ -832,7 +834,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                     }
                 }
             } else {
-                Stamp { tag: 0, time: 0 }
+                Stamp::UNREAD
             };
             match decide_record(w, stamp, now, gen, effect, &self.limits) {
                 Record::Stale | Record::Nothing => return,
@@ -1036,7 +1038,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// assert_eq!(status.unwrap(), 503);
     /// assert_eq!(b.state(), State::Open);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn call_classified<T, E>(
         &self,
         classify: impl FnOnce(&Result<T, E>) -> Outcome,
@@ -1211,11 +1213,23 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         }
     }
 
+    #[inline]
     fn settle_outcome(&self, gen: u8, outcome: Outcome) {
         let c = &self.counters.0;
         match outcome {
             Outcome::Success => {
+                // The hot path, decided inline by the same pure function: a
+                // current CLOSED permit with no streak to clear writes
+                // nothing. The word is loaded before the shared counter's
+                // RMW so that, under contention, the two RMWs of successive
+                // calls are not spaced by the decision.
+                let w = self.load_word();
                 bump(&c.successes);
+                let decision =
+                    decide_record(w, Stamp::UNREAD, None, gen, Effect::Success, &self.limits);
+                if let Record::Nothing | Record::Stale = decision {
+                    return;
+                }
                 self.record(gen, Effect::Success);
             }
             Outcome::Failure => {

@@ -15,8 +15,9 @@
 //!               3 Probing (half-open, a probe admitted), 4 ForcedOpen,
 //!               5 Disabled
 //!   generation  +1 (mod 256) on every transition and on a half-open probe
-//!               admitted while no other is in flight; a permit remembers it, so a result from an
-//!               earlier generation is counted but drives nothing
+//!               admitted while no other is in flight; a permit remembers
+//!               it, so a result from an earlier generation is counted but
+//!               drives nothing
 //!   admitted    half-open slots in use (probes in flight + probes succeeded)
 //!   successes   successful probes this episode
 //!   streak      consecutive failures, saturating at 511
@@ -34,8 +35,8 @@
 //!         passed)
 //!   time  Open: when it opened; HalfOpen: when it opened (half-open began
 //!         reset_timeout later); Probing: when the probe that found none in
-//!         flight was admitted;
-//!         Closed, ForcedOpen, Disabled: when that state began
+//!         flight was admitted; Closed, ForcedOpen, Disabled: when that
+//!         state began (or when a snapshot last re-anchored it)
 //! ```
 //!
 //! The 28-bit time bounds the longest timeout ([`MAX_TIMEOUT_MS`]): elapsed
@@ -200,6 +201,10 @@ pub(crate) struct Stamp {
 }
 
 impl Stamp {
+    /// A placeholder for decisions that never read the stamp (an outcome in
+    /// CLOSED or DISABLED): loading the real one would cost an atomic load.
+    pub(crate) const UNREAD: Stamp = Stamp { tag: 0, time: 0 };
+
     pub(crate) const fn new(gen: u8, millis: u32) -> Stamp {
         Stamp {
             tag: (gen as u32 & TAG_MASK) as u8,

@@ -3,16 +3,25 @@
 //! metrics, and exits non-zero unless the breaker tripped and recovered.
 //! Run: `cargo run -p totem-std --example demo`.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
 use totem_core::{
     BreakerConfig, CallError, CircuitBreaker, Clock, Duration, Event, Jitter, RetryConfig, State,
 };
-use totem_std::StdClock;
+use totem_std::DefaultClock;
+
+/// The demo's start on the clock's timeline (the coarse clock counts from boot).
+static START_MS: AtomicU32 = AtomicU32::new(0);
+
+/// Milliseconds since the demo started, on the breaker's clock.
+fn since_start(at: totem_core::Instant) -> u32 {
+    at.as_ticks().wrapping_sub(START_MS.load(Ordering::Relaxed))
+}
 
 /// The simulated dependency: healthy, then down between 300 ms and 1100 ms.
 fn payment_processor(id: u32) -> Result<u32, &'static str> {
-    if (300..1_100).contains(&StdClock.now().as_ticks()) {
+    if (300..1_100).contains(&since_start(DefaultClock::default().now())) {
         Err("503 from payment processor")
     } else {
         Ok(id)
@@ -26,7 +35,7 @@ fn log(event: &Event) {
         Event::Transition(t) => {
             println!(
                 "[{:>5} ms] {}: {} -> {} ({:?}, {} consecutive failures)",
-                t.at.as_ticks(),
+                since_start(t.at),
                 t.name,
                 t.from,
                 t.to,
@@ -37,7 +46,7 @@ fn log(event: &Event) {
         }
         Event::RetryScheduled(r) => println!(
             "[{:>5} ms] {}: attempt {} failed, retrying in {} ms",
-            StdClock.now().as_ticks(),
+            since_start(DefaultClock::default().now()),
             r.name,
             r.attempt,
             r.delay.as_ticks()
@@ -47,7 +56,8 @@ fn log(event: &Event) {
 }
 
 fn main() {
-    let breaker: CircuitBreaker<StdClock, fn(&Event)> = totem_std::breaker(
+    START_MS.store(DefaultClock::default().now().as_ticks(), Ordering::Relaxed);
+    let breaker: CircuitBreaker<DefaultClock, fn(&Event)> = totem_std::breaker(
         BreakerConfig::new("payment_processor")
             .failure_threshold(3)
             .reset_timeout(Duration::from_millis(400))
