@@ -21,9 +21,7 @@ fn baselines(c: &mut Criterion) {
     g.bench_function("mutex", |b| b.iter(|| baseline::mutex(&m, x)));
     g.bench_function("instant_now", |b| b.iter(baseline::instant_now));
     g.bench_function("std_clock_now", |b| b.iter(baseline::std_clock_now));
-    g.bench_function("coarse_clock_now", |b| {
-        b.iter(|| totem_core::Clock::now(&totem::CoarseClock))
-    });
+    g.bench_function("coarse_clock_now", |b| b.iter(baseline::coarse_clock_now));
     g.finish();
 }
 
@@ -46,8 +44,8 @@ fn open_rejection(c: &mut Criterion) {
     let x = black_box(42u64);
     let tb = totem::new_open();
     g.bench_function("totem", |b| b.iter(|| totem::call(&tb, x)));
-    let tc = totem::new_open_on(totem::CoarseClock);
-    g.bench_function("totem_coarse_clock", |b| b.iter(|| totem::call(&tc, x)));
+    let ts = totem::new_open_on(totem::StdClock);
+    g.bench_function("totem_std_clock", |b| b.iter(|| totem::call(&ts, x)));
     let fs = failsafe::new_open();
     g.bench_function("failsafe", |b| b.iter(|| failsafe::call(&fs, x)));
     let rc = recloser::new_open();
@@ -128,7 +126,7 @@ fn tables() {
             row("Instant::now()", "baseline", "instant_now"),
             row("totem_std::StdClock.now()", "baseline", "std_clock_now"),
             row(
-                "CoarseClock.now() (CLOCK_MONOTONIC_COARSE)",
+                "totem_std::CoarseClock.now() (the default clock)",
                 "baseline",
                 "coarse_clock_now",
             ),
@@ -148,14 +146,14 @@ fn tables() {
     print_table(
         "Open (and half-open) breaker, rejected call",
         &[
-            row("**Totem** (StdClock)", "open_rejection", "totem"),
             row(
-                "Totem on a coarse clock (CLOCK_MONOTONIC_COARSE, not in totem-std)",
+                "**Totem** (default clock: CoarseClock)",
                 "open_rejection",
-                "totem_coarse_clock",
+                "totem",
             ),
+            row("Totem on StdClock", "open_rejection", "totem_std_clock"),
             row(
-                "**Totem**, HALF_OPEN, probe slot taken (StdClock)",
+                "**Totem**, HALF_OPEN, probe slot taken (default clock)",
                 "half_open_rejection",
                 "totem",
             ),
@@ -226,13 +224,13 @@ fn targets() {
         "×",
     );
     verdict(
-        "open rejection ÷ Instant::now (StdClock)",
+        "open rejection ÷ Instant::now (default clock)",
         ratio(m("open_rejection", "totem"), m("baseline", "instant_now")),
         1.1,
         "×",
     );
     verdict(
-        "half-open rejection ÷ Instant::now (StdClock)",
+        "half-open rejection ÷ Instant::now (default clock)",
         ratio(
             m("half_open_rejection", "totem"),
             m("baseline", "instant_now"),
@@ -241,9 +239,9 @@ fn targets() {
         "×",
     );
     verdict(
-        "open rejection on a coarse clock ÷ Instant::now",
+        "open rejection on StdClock ÷ Instant::now",
         ratio(
-            m("open_rejection", "totem_coarse_clock"),
+            m("open_rejection", "totem_std_clock"),
             m("baseline", "instant_now"),
         ),
         1.1,
@@ -280,8 +278,8 @@ fn main() {
     if std::env::args().any(|a| a == "--bench") {
         tables();
         println!(
-            "\nCoarseClock resolution (clock_getres(CLOCK_MONOTONIC_COARSE)): {:?}",
-            totem::coarse_resolution()
+            "\nCoarseClock resolution (CoarseClock::resolution()): {:?}",
+            totem::CoarseClock::resolution()
         );
         targets();
     }

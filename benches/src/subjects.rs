@@ -10,22 +10,23 @@
 
 use crate::op;
 
-/// Totem: `totem-core` on `totem_std::StdClock`, built the way `totem-std`
-/// builds it (`totem_std::breaker`, `totem_std::retry`), default settings
-/// except where a bench needs a state to last (long timeouts, so that an OPEN
-/// or HALF_OPEN breaker stays so for the whole measurement).
+/// Totem: `totem-core` on `totem-std`'s default clock ([`totem_std::DefaultClock`],
+/// the coarse monotonic clock on Linux), built the way `totem-std` builds it
+/// (`totem_std::breaker`, `totem_std::retry`), default settings except where a
+/// bench needs a state to last (long timeouts, so that an OPEN or HALF_OPEN
+/// breaker stays so for the whole measurement).
 pub mod totem {
     use super::op;
     use totem_core::{
-        BreakerConfig, CallError, CircuitBreaker, Clock, Duration, Instant, Permit, RetryConfig,
-        RetryError, State,
+        BreakerConfig, CallError, CircuitBreaker, Clock, Duration, Permit, RetryConfig, RetryError,
+        State,
     };
-    pub use totem_std::StdClock;
+    pub use totem_std::{CoarseClock, DefaultClock, StdClock};
 
     /// A breaker on the default std clock.
-    pub type Breaker = CircuitBreaker<StdClock>;
+    pub type Breaker = CircuitBreaker<DefaultClock>;
     /// A retry on the default std clock.
-    pub type Retry = totem_core::Retry<StdClock>;
+    pub type Retry = totem_core::Retry<DefaultClock>;
 
     /// Long enough for any measurement (the core's limit is about 37 h).
     const LONG: Duration = Duration::from_secs(3_600);
@@ -46,20 +47,19 @@ pub mod totem {
         b
     }
 
-    /// A default breaker (std clock) tripped OPEN.
+    /// A breaker on the default clock, tripped OPEN.
     pub fn new_open() -> Breaker {
-        new_open_on(StdClock)
+        new_open_on(DefaultClock::default())
     }
 
-    /// A breaker in HALF_OPEN whose only probe slot is taken by the returned
-    /// permit: every other call is rejected until the permit is settled or
-    /// dropped (hold it for the whole measurement).
+    /// A breaker (default clock) in HALF_OPEN whose only probe slot is taken
+    /// by a permit held while `f` runs: every call in `f` is rejected.
     pub fn with_half_open_probe_taken<R>(f: impl FnOnce(&Breaker) -> R) -> R {
         let b = CircuitBreaker::try_new(
             BreakerConfig::new("bench")
                 .reset_timeout(Duration::from_millis(1))
                 .half_open_timeout(LONG),
-            StdClock,
+            DefaultClock::default(),
         )
         .expect("valid config");
         while b.state() != State::Open {
@@ -68,7 +68,7 @@ pub mod totem {
         while b.state() != State::HalfOpen {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        let probe: Permit<'_, StdClock> = b.try_acquire().expect("the probe is admitted");
+        let probe: Permit<'_, DefaultClock> = b.try_acquire().expect("the probe is admitted");
         assert!(b.try_acquire().is_err(), "a second probe must be rejected");
         let r = f(&b);
         assert_eq!(
@@ -108,38 +108,6 @@ pub mod totem {
     #[inline]
     pub fn retry_through(b: &Breaker, r: &Retry, x: u64) -> Result<u64, RetryError<CallError<()>>> {
         r.call_through(b, totem_std::sleep, || op::ok::<()>(x))
-    }
-
-    /// A coarse monotonic clock, defined here only to show what one would
-    /// change (it is not part of totem-std): `CLOCK_MONOTONIC_COARSE`, read
-    /// through the vDSO without touching the hardware counter, with the
-    /// resolution of the kernel tick (1–4 ms; see `clock_getres`).
-    #[derive(Debug, Clone, Copy, Default)]
-    pub struct CoarseClock;
-
-    impl Clock for CoarseClock {
-        #[inline]
-        fn now(&self) -> Instant {
-            let mut ts = libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant.
-            unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-            let ms = (ts.tv_sec as u64).wrapping_mul(1_000) + (ts.tv_nsec as u64) / 1_000_000;
-            Instant::from_ticks(ms as u32)
-        }
-    }
-
-    /// The resolution of [`CoarseClock`], from `clock_getres`.
-    pub fn coarse_resolution() -> std::time::Duration {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: as above.
-        unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
-        std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
     }
 }
 
@@ -312,10 +280,18 @@ pub mod baseline {
         std::time::Instant::now()
     }
 
-    /// One read of `totem_std::StdClock`, Totem's default clock on std.
+    /// One read of `totem_std::StdClock` (`std::time::Instant` based).
     #[inline]
     pub fn std_clock_now() -> totem_core::Instant {
         use totem_core::Clock;
         totem_std::StdClock.now()
+    }
+
+    /// One read of `totem_std::CoarseClock`, Totem's default clock on std
+    /// (`CLOCK_MONOTONIC_COARSE` on Linux).
+    #[inline]
+    pub fn coarse_clock_now() -> totem_core::Instant {
+        use totem_core::Clock;
+        totem_std::CoarseClock.now()
     }
 }
