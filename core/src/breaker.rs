@@ -178,6 +178,7 @@ pub(crate) enum Effect {
 }
 
 /// The public state of a packed kind.
+#[inline]
 pub(crate) const fn public_state(kind: Kind) -> State {
     match kind {
         Kind::Closed => State::Closed,
@@ -199,6 +200,7 @@ pub(crate) struct Limits {
 }
 
 impl Limits {
+    #[inline]
     pub(crate) const fn of(cfg: &BreakerConfig) -> Limits {
         Limits {
             threshold: cfg.failure_threshold,
@@ -228,6 +230,7 @@ const fn passed_at(since: u32, limit: u32, now: u32) -> u32 {
 /// `reset_timeout` has passed since opening; HALF_OPEN → OPEN once probes
 /// have stayed unresolved for `half_open_timeout` since the first admission.
 /// A stamp not yet published by the last CAS winner counts as "not passed".
+#[inline]
 pub(crate) const fn decide_deadline(w: Word, stamp: Stamp, now: u32, l: &Limits) -> Option<Step> {
     if !stamp.belongs_to(w.gen) {
         return None;
@@ -255,6 +258,7 @@ pub(crate) const fn decide_deadline(w: Word, stamp: Stamp, now: u32, l: &Limits)
 
 /// `try_acquire`'s decision. `now` is needed only when the breaker is OPEN or
 /// probing (the CLOSED path reads no clock).
+#[inline]
 pub(crate) const fn decide_acquire(w: Word, stamp: Stamp, now: Option<u32>, l: &Limits) -> Acquire {
     match w.kind {
         Kind::Closed | Kind::Disabled => Acquire::Admit,
@@ -305,6 +309,7 @@ pub(crate) const fn decide_acquire(w: Word, stamp: Stamp, now: Option<u32>, l: &
 }
 
 /// The decision for an outcome of a permit admitted in generation `gen`.
+#[inline]
 pub(crate) const fn decide_record(
     w: Word,
     stamp: Stamp,
@@ -398,6 +403,7 @@ pub(crate) enum Command {
 
 /// What a manual command does to the word: `None` when there is nothing to
 /// change, otherwise the word to write and, for a state change, its cause.
+#[inline]
 pub(crate) const fn decide_command(w: Word, cmd: Command) -> Option<(Word, Option<Cause>)> {
     let (kind, cause) = match cmd {
         Command::Reset => (Kind::Closed, Cause::Reset),

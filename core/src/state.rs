@@ -152,6 +152,7 @@ impl Word {
         streak: 0,
     };
 
+    #[inline]
     pub(crate) const fn encode(self) -> u32 {
         (self.kind as u32)
             | ((self.gen as u32 & GEN_MASK) << GEN_SHIFT)
@@ -160,6 +161,7 @@ impl Word {
             | ((self.streak as u32 & STREAK_MASK) << STREAK_SHIFT)
     }
 
+    #[inline]
     pub(crate) const fn decode(bits: u32) -> Word {
         Word {
             kind: Kind::from_bits(bits & KIND_MASK),
@@ -172,6 +174,7 @@ impl Word {
 
     /// The same word moved to `kind` in the next generation, with the
     /// half-open episode cleared (the streak is kept).
+    #[inline]
     pub(crate) const fn next(self, kind: Kind) -> Word {
         Word {
             kind,
@@ -183,6 +186,7 @@ impl Word {
     }
 
     /// The streak after one more failure (saturating).
+    #[inline]
     pub(crate) const fn streak_plus_one(self) -> u16 {
         if (self.streak as u32) < STREAK_MASK {
             self.streak + 1
@@ -205,6 +209,7 @@ impl Stamp {
     /// CLOSED or DISABLED): loading the real one would cost an atomic load.
     pub(crate) const UNREAD: Stamp = Stamp { tag: 0, time: 0 };
 
+    #[inline]
     pub(crate) const fn new(gen: u8, millis: u32) -> Stamp {
         Stamp {
             tag: (gen as u32 & TAG_MASK) as u8,
@@ -212,10 +217,12 @@ impl Stamp {
         }
     }
 
+    #[inline]
     pub(crate) const fn encode(self) -> u32 {
         ((self.tag as u32 & TAG_MASK) << STAMP_TIME_BITS) | (self.time & STAMP_TIME_MASK)
     }
 
+    #[inline]
     pub(crate) const fn decode(bits: u32) -> Stamp {
         Stamp {
             tag: ((bits >> STAMP_TIME_BITS) & TAG_MASK) as u8,
@@ -224,6 +231,7 @@ impl Stamp {
     }
 
     /// Whether this stamp belongs to a word of generation `gen`.
+    #[inline]
     pub(crate) const fn belongs_to(self, gen: u8) -> bool {
         self.tag as u32 == (gen as u32 & TAG_MASK)
     }
@@ -231,12 +239,14 @@ impl Stamp {
     /// Raw milliseconds since this stamp, modulo 2^28: a clock that stepped
     /// back reads as a long time. Used for deadlines, where "long" means
     /// passed: never stuck, at worst one early probe.
+    #[inline]
     pub(crate) const fn since(self, now_millis: u32) -> u32 {
         now_millis.wrapping_sub(self.time) & STAMP_TIME_MASK
     }
 
     /// Milliseconds since this stamp for accounting: a clock that stepped
     /// back (a negative elapsed time, modulo 2^28) saturates at zero.
+    #[inline]
     pub(crate) const fn elapsed_saturating(self, now_millis: u32) -> u32 {
         saturating_span(self.time, now_millis)
     }
@@ -244,6 +254,7 @@ impl Stamp {
 
 /// `to - from` modulo 2^28, read as zero when it is "negative" (more than
 /// half the range): time never runs backwards in the metrics.
+#[inline]
 pub(crate) const fn saturating_span(from: u32, to: u32) -> u32 {
     let d = to.wrapping_sub(from) & STAMP_TIME_MASK;
     if d > MAX_TIMEOUT_MS {
