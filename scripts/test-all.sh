@@ -4,8 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
 SECONDS=0
+last=0
+# Each step's heading also says how long the previous one took.
+step() {
+  printf '\n==> %s   (previous step: %ss)\n' "$*" "$((SECONDS - last))"
+  last=$SECONDS
+}
 
 step "toolchain components and targets"
 rustup component add rustfmt clippy >/dev/null
@@ -58,4 +63,4 @@ step "fuzz smoke: op sequences vs the reference model, config construction (30 s
 step "unit, behaviour, reference-model proptest (10,000 cases) and retry property tests"
 cargo nextest run --locked --workspace --no-fail-fast
 
-echo "suite finished in ${SECONDS}s"
+echo "last step: $((SECONDS - last))s; suite finished in ${SECONDS}s"
