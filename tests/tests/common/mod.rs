@@ -58,3 +58,16 @@ pub fn succeed(
 ) -> Result<u32, totem_core::CallError<&'static str>> {
     b.call(|| Ok(1))
 }
+
+/// A breaker (threshold 1) that has just tripped and whose `reset_timeout`
+/// has passed: its next caller is admitted as a half-open probe.
+pub fn half_open(
+    cfg: BreakerConfig,
+    clock: &CountingClock,
+) -> CircuitBreaker<&CountingClock, totem_core::NoObserver> {
+    let reset = cfg.reset_timeout;
+    let b = breaker(cfg.failure_threshold(1), clock, totem_core::NoObserver);
+    let _ = fail::<()>(&b);
+    clock.advance(reset);
+    b
+}
