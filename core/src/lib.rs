@@ -30,7 +30,8 @@
 //!
 //! ## Semantics in brief
 //! - CLOSED: `failure_threshold` consecutive failures open the breaker. The
-//!   CLOSED path is one atomic load and reads no clock.
+//!   CLOSED path reads no clock: admission is one atomic load, and a
+//!   success adds one more load and one counter increment.
 //! - OPEN: calls are rejected without running, with the time left until a
 //!   probe. After `reset_timeout`, [`CircuitBreaker::state`] reads HALF_OPEN
 //!   with no timer task: deadlines are evaluated lazily, and events carry the
