@@ -696,6 +696,8 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         loop {
             let stamp = match self.stamp_for(w) {
                 Ok(stamp) => stamp,
+                // The word moved on since we loaded it (the stamp belongs
+                // to a later one): decide on the fresh word.
                 Err(fresh) => {
                     w = fresh;
                     continue;
@@ -834,6 +836,8 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             let stamp = if let Kind::Probing = w.kind {
                 match self.stamp_for(w) {
                     Ok(stamp) => stamp,
+                    // The word moved on since we loaded it (the stamp
+                    // belongs to a later one): decide on the fresh word.
                     Err(fresh) => {
                         w = fresh;
                         continue;
@@ -888,6 +892,8 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             };
             let stamp = match self.stamp_for(w) {
                 Ok(stamp) => stamp,
+                // The word moved on since we loaded it (the stamp belongs
+                // to a later one): decide on the fresh word.
                 Err(fresh) => {
                     w = fresh;
                     continue;
