@@ -118,55 +118,53 @@ impl<E: core::error::Error + 'static> core::error::Error for CallError<E> {
 // Pure decisions
 // ---------------------------------------------------------------------------
 
-/// When a transition happened.
+/// What a decision has read besides the word: the stamp, then a clock
+/// reading taken *after* that stamp was loaded. The order matters: a reading
+/// taken before another thread published a newer stamp would put `now`
+/// before the stamp, and that is indistinguishable from a clock that stepped
+/// back (a deadline would count as passed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum At {
-    /// Now: the CAS winner reads the clock after winning.
-    Now,
-    /// A deadline that passed (milliseconds, full 32-bit).
-    Logical(u32),
+pub(crate) struct Seen {
+    pub(crate) stamp: Stamp,
+    /// Milliseconds, full 32-bit.
+    pub(crate) now: u32,
 }
 
-/// A transition of the word: CAS `from` → `to`, then publish and emit.
+/// A move of the word to a new generation, a new public state, or both:
+/// CAS `from` → `to`, then publish the stamp (new generation) and emit the
+/// event (new state).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Step {
     pub(crate) to: Word,
-    pub(crate) cause: Cause,
-    pub(crate) at: At,
+    /// Why the public state changes; `None` when it does not (a half-open
+    /// probe admitted while none was in flight starts a new generation).
+    pub(crate) cause: Option<Cause>,
+    /// When it happened: a clock reading taken before the CAS, or the
+    /// logical time of a deadline that passed. Either way no earlier than
+    /// the step before it.
+    pub(crate) at: u32,
 }
 
-/// What `try_acquire` should do with the word it loaded.
+/// What the driver should do with the word a decision was given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Acquire {
-    /// Admit without writing (CLOSED, DISABLED).
-    Admit,
-    /// Admit a half-open probe by writing this word.
-    Probe(Word),
-    /// Refuse.
-    Reject(State, Option<Duration>),
-    /// A deadline passed: make this transition first, then decide again.
-    Advance(Step),
-    /// Call again with the current time.
+pub(crate) enum Decision<R> {
+    /// Finished, nothing to write.
+    Done(R),
+    /// Decide again on the same word with the stamp and the clock.
     NeedClock,
+    /// Write this word (same generation, same state: a streak or a probe
+    /// count), then finish with `R`.
+    Write(Word, R),
+    /// Make this step, then finish with `R`.
+    Step(Step, R),
+    /// A deadline passed: make this step first, then decide again on the
+    /// word it leaves.
+    Advance(Step),
 }
 
-/// What recording an outcome should do with the word it loaded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Record {
-    /// The permit is from an earlier generation: totals only.
-    Stale,
-    /// Nothing to write.
-    Nothing,
-    /// Write this word (streak, slot or probe count); no state change.
-    Write(Word),
-    /// A state change caused by this outcome.
-    Transition(Step),
-    /// A deadline passed first: make this transition, then decide again
-    /// (the permit will then be stale).
-    Advance(Step),
-    /// Call again with the current time.
-    NeedClock,
-}
+/// `try_acquire`'s answer: the generation to admit in, or a refusal with the
+/// time left until a probe.
+pub(crate) type Admission = Result<u16, (State, Option<Duration>)>;
 
 /// An outcome as the word sees it: an abandoned permit is a failure or a
 /// release depending on the configuration.
@@ -175,6 +173,14 @@ pub(crate) enum Effect {
     Success,
     Failure,
     Release,
+}
+
+/// A manual command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Command {
+    Reset,
+    ForceOpen,
+    Disable,
 }
 
 /// The public state of a packed kind.
@@ -217,7 +223,9 @@ impl Limits {
 /// [`MAX_TIMEOUT_MS`] is a clock that stepped back (or a wait longer than
 /// the stamp can tell): the deadline counts as passed, and it passes *now*,
 /// not at a time computed from the wrapped difference (which would date the
-/// event up to 74 h in the past).
+/// event up to 74 h in the past). Since every decision reads the clock after
+/// the stamp it compares, a monotonic clock never takes this branch by
+/// accident.
 const fn passed_at(since: u32, limit: u32, now: u32) -> u32 {
     if since > MAX_TIMEOUT_MS {
         now
@@ -226,16 +234,17 @@ const fn passed_at(since: u32, limit: u32, now: u32) -> u32 {
     }
 }
 
-/// The time-driven transition due at `now`, if any: OPEN → HALF_OPEN once
-/// `reset_timeout` has passed since opening; HALF_OPEN → OPEN once probes
-/// have stayed unresolved for `half_open_timeout` since the first admission.
-/// A stamp not yet published by the last CAS winner counts as "not passed".
+/// The time-driven transition due at `seen.now`, if any: OPEN → HALF_OPEN
+/// once `reset_timeout` has passed since opening; HALF_OPEN → OPEN once
+/// probes have stayed unresolved for `half_open_timeout` since the first
+/// admission. A stamp not yet published by the last CAS winner counts as
+/// "not passed".
 #[inline]
-pub(crate) const fn decide_deadline(w: Word, stamp: Stamp, now: u32, l: &Limits) -> Option<Step> {
-    if !stamp.belongs_to(w.gen) {
+pub(crate) const fn decide_deadline(w: Word, seen: Seen, l: &Limits) -> Option<Step> {
+    if !seen.stamp.belongs_to(w.gen) {
         return None;
     }
-    let since = stamp.since(now);
+    let since = seen.stamp.since(seen.now);
     match w.kind {
         Kind::Open if since >= l.reset_ms => Some(Step {
             // Same generation: no permit was admitted while OPEN, so there is
@@ -244,188 +253,275 @@ pub(crate) const fn decide_deadline(w: Word, stamp: Stamp, now: u32, l: &Limits)
                 kind: Kind::HalfOpen,
                 ..w
             },
-            cause: Cause::ResetTimeout,
-            at: At::Logical(passed_at(since, l.reset_ms, now)),
+            cause: Some(Cause::ResetTimeout),
+            at: passed_at(since, l.reset_ms, seen.now),
         }),
         Kind::Probing if w.admitted > w.successes && since >= l.half_open_ms => Some(Step {
             to: w.next(Kind::Open),
-            cause: Cause::HalfOpenTimeout,
-            at: At::Logical(passed_at(since, l.half_open_ms, now)),
+            cause: Some(Cause::HalfOpenTimeout),
+            at: passed_at(since, l.half_open_ms, seen.now),
         }),
         _ => None,
     }
 }
 
-/// `try_acquire`'s decision. `now` is needed only when the breaker is OPEN or
-/// probing (the CLOSED path reads no clock).
+/// The deadline check every decision on an OPEN or probing word starts
+/// with: `Err` is what to do first (read the clock, or make the due
+/// transition), `Ok` that no deadline is due at `seen.now`.
 #[inline]
-pub(crate) const fn decide_acquire(w: Word, stamp: Stamp, now: Option<u32>, l: &Limits) -> Acquire {
+const fn deadline_first<R>(w: Word, seen: Option<Seen>, l: &Limits) -> Result<Seen, Decision<R>> {
+    let Some(seen) = seen else {
+        return Err(Decision::NeedClock);
+    };
+    match decide_deadline(w, seen, l) {
+        Some(step) => Err(Decision::Advance(step)),
+        None => Ok(seen),
+    }
+}
+
+/// `try_acquire`'s decision. The clock is needed only when the breaker is
+/// OPEN or half-open (the CLOSED path reads no clock).
+#[inline]
+pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> Decision<Admission> {
     match w.kind {
-        Kind::Closed | Kind::Disabled => Acquire::Admit,
-        Kind::ForcedOpen => Acquire::Reject(State::ForcedOpen, None),
-        Kind::HalfOpen => Acquire::Probe(Word {
-            kind: Kind::Probing,
-            gen: w.gen.wrapping_add(1),
-            admitted: 1,
-            successes: 0,
-            streak: w.streak,
-        }),
-        Kind::Open | Kind::Probing => {
-            let now = match now {
-                Some(n) => n,
-                None => return Acquire::NeedClock,
+        Kind::Closed | Kind::Disabled => Decision::Done(Ok(w.gen)),
+        Kind::ForcedOpen => Decision::Done(Err((State::ForcedOpen, None))),
+        Kind::HalfOpen => {
+            let Some(seen) = seen else {
+                return Decision::NeedClock;
             };
-            if let Some(step) = decide_deadline(w, stamp, now, l) {
-                return Acquire::Advance(step);
-            }
+            // The first probe of the episode: its admission time starts
+            // half_open_timeout.
+            let to = Word {
+                kind: Kind::Probing,
+                gen: Word::gen_after(w.gen),
+                admitted: 1,
+                successes: 0,
+                streak: w.streak,
+            };
+            Decision::Step(
+                Step {
+                    to,
+                    cause: None,
+                    at: seen.now,
+                },
+                Ok(to.gen),
+            )
+        }
+        Kind::Open | Kind::Probing => {
+            let seen = match deadline_first(w, seen, l) {
+                Ok(seen) => seen,
+                Err(first) => return first,
+            };
             if let Kind::Open = w.kind {
-                let left = if stamp.belongs_to(w.gen) {
-                    l.reset_ms - stamp.since(now)
+                let left = if seen.stamp.belongs_to(w.gen) {
+                    l.reset_ms - seen.stamp.since(seen.now)
                 } else {
                     // The opener has not published its time yet: at most a
                     // whole reset_timeout is left.
                     l.reset_ms
                 };
-                return Acquire::Reject(State::Open, Some(Duration::from_ticks(left)));
+                return Decision::Done(Err((State::Open, Some(Duration::from_ticks(left)))));
             }
-            if (w.admitted as u32) < l.permits {
-                // With no probe in flight, this admission restarts
-                // half_open_timeout: a new generation gets a new stamp.
-                let gen = if w.admitted == w.successes {
-                    w.gen.wrapping_add(1)
-                } else {
-                    w.gen
-                };
-                Acquire::Probe(Word {
-                    gen,
-                    admitted: w.admitted + 1,
-                    ..w
-                })
-            } else {
-                Acquire::Reject(State::HalfOpen, None)
+            if (w.admitted as u32) >= l.permits {
+                return Decision::Done(Err((State::HalfOpen, None)));
             }
+            let to = Word {
+                admitted: w.admitted + 1,
+                ..w
+            };
+            if w.admitted > w.successes {
+                return Decision::Write(to, Ok(w.gen));
+            }
+            // No probe in flight: this admission restarts half_open_timeout,
+            // so it starts a new generation with a new stamp.
+            let to = Word {
+                gen: Word::gen_after(w.gen),
+                ..to
+            };
+            Decision::Step(
+                Step {
+                    to,
+                    cause: None,
+                    at: seen.now,
+                },
+                Ok(to.gen),
+            )
         }
     }
 }
 
 /// The decision for an outcome of a permit admitted in generation `gen`.
+///
+/// Whatever a permit reports, the word's invariants hold: `successes` never
+/// passes `admitted`, no field underflows. A probing word with no probe in
+/// flight has no current permit, so a result that finds one is a stale
+/// permit whose generation wrapped round, and it drives nothing.
 #[inline]
 pub(crate) const fn decide_record(
     w: Word,
-    stamp: Stamp,
-    now: Option<u32>,
-    gen: u8,
+    seen: Option<Seen>,
+    gen: u16,
     effect: Effect,
     l: &Limits,
-) -> Record {
+) -> Decision<()> {
     if w.gen != gen {
-        return Record::Stale;
+        return Decision::Done(());
     }
     match w.kind {
         Kind::Closed | Kind::Disabled => match effect {
-            Effect::Release => Record::Nothing,
-            Effect::Success if w.streak == 0 => Record::Nothing,
-            Effect::Success => Record::Write(Word { streak: 0, ..w }),
+            Effect::Release => Decision::Done(()),
+            Effect::Success if w.streak == 0 => Decision::Done(()),
+            Effect::Success => Decision::Write(Word { streak: 0, ..w }, ()),
             Effect::Failure => {
                 let streak = w.streak_plus_one();
-                if matches!(w.kind, Kind::Closed) && streak as u32 >= l.threshold {
-                    let mut to = w.next(Kind::Open);
-                    to.streak = streak;
-                    Record::Transition(Step {
-                        to,
-                        cause: Cause::FailureThreshold,
-                        at: At::Now,
-                    })
-                } else {
-                    Record::Write(Word { streak, ..w })
+                if !matches!(w.kind, Kind::Closed) || (streak as u32) < l.threshold {
+                    return Decision::Write(Word { streak, ..w }, ());
                 }
+                let Some(seen) = seen else {
+                    return Decision::NeedClock;
+                };
+                let mut to = w.next(Kind::Open);
+                to.streak = streak;
+                Decision::Step(
+                    Step {
+                        to,
+                        cause: Some(Cause::FailureThreshold),
+                        at: seen.now,
+                    },
+                    (),
+                )
             }
         },
         Kind::Probing => {
-            let now = match now {
-                Some(n) => n,
-                None => return Record::NeedClock,
-            };
+            if w.admitted <= w.successes {
+                return Decision::Done(());
+            }
             // A result that arrives after half_open_timeout expired is late:
             // the breaker reopened at the expiry, whoever notices it.
-            if let Some(step) = decide_deadline(w, stamp, now, l) {
-                return Record::Advance(step);
-            }
+            let seen = match deadline_first(w, seen, l) {
+                Ok(seen) => seen,
+                Err(first) => return first,
+            };
             match effect {
-                Effect::Release => Record::Write(Word {
-                    admitted: w.admitted.saturating_sub(1),
-                    ..w
-                }),
+                Effect::Release => Decision::Write(
+                    Word {
+                        admitted: w.admitted - 1,
+                        ..w
+                    },
+                    (),
+                ),
+                Effect::Success if (w.successes as u32) + 1 < l.to_close => Decision::Write(
+                    Word {
+                        successes: w.successes + 1,
+                        streak: 0,
+                        ..w
+                    },
+                    (),
+                ),
                 Effect::Success => {
-                    let successes = w.successes + 1;
-                    if successes as u32 >= l.to_close {
-                        let mut to = w.next(Kind::Closed);
-                        to.streak = 0;
-                        Record::Transition(Step {
+                    let mut to = w.next(Kind::Closed);
+                    to.streak = 0;
+                    Decision::Step(
+                        Step {
                             to,
-                            cause: Cause::ProbesSucceeded,
-                            at: At::Now,
-                        })
-                    } else {
-                        Record::Write(Word {
-                            successes,
-                            streak: 0,
-                            ..w
-                        })
-                    }
+                            cause: Some(Cause::ProbesSucceeded),
+                            at: seen.now,
+                        },
+                        (),
+                    )
                 }
                 Effect::Failure => {
                     let mut to = w.next(Kind::Open);
                     to.streak = w.streak_plus_one();
-                    Record::Transition(Step {
-                        to,
-                        cause: Cause::ProbeFailed,
-                        at: At::Now,
-                    })
+                    Decision::Step(
+                        Step {
+                            to,
+                            cause: Some(Cause::ProbeFailed),
+                            at: seen.now,
+                        },
+                        (),
+                    )
                 }
             }
         }
         // No permit is ever admitted in these generations (OPEN and
         // HALF_OPEN-before-the-first-probe admit nothing; FORCED_OPEN rejects
-        // everything), so a matching generation cannot happen; counting it
-        // as stale is the safe reading.
-        Kind::Open | Kind::HalfOpen | Kind::ForcedOpen => Record::Stale,
+        // everything), so a matching generation is a wrapped stale permit.
+        Kind::Open | Kind::HalfOpen | Kind::ForcedOpen => Decision::Done(()),
     }
 }
 
-/// A manual command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Command {
-    Reset,
-    ForceOpen,
-    Disable,
-}
-
-/// What a manual command does to the word: `None` when there is nothing to
-/// change, otherwise the word to write and, for a state change, its cause.
+/// What a manual command does. Deadlines come first: a breaker whose
+/// reset_timeout passed is HALF_OPEN when the command comes, and its event
+/// says so, whoever looked before (or nobody did).
 #[inline]
-pub(crate) const fn decide_command(w: Word, cmd: Command) -> Option<(Word, Option<Cause>)> {
+pub(crate) const fn decide_command(
+    w: Word,
+    seen: Option<Seen>,
+    cmd: Command,
+    l: &Limits,
+) -> Decision<()> {
+    if let Kind::Open | Kind::Probing = w.kind {
+        if let Err(first) = deadline_first::<()>(w, seen, l) {
+            return first;
+        }
+    }
     let (kind, cause) = match cmd {
         Command::Reset => (Kind::Closed, Cause::Reset),
         Command::ForceOpen => (Kind::ForcedOpen, Cause::ForceOpen),
         Command::Disable => (Kind::Disabled, Cause::Disable),
     };
-    let same = w.kind as u8 == kind as u8;
-    match cmd {
+    if w.kind as u8 == kind as u8 {
         // reset() clears the streak even when already CLOSED, without a new
         // generation: permits in flight stay current.
-        Command::Reset if same && w.streak == 0 => None,
-        Command::Reset if same => Some((Word { streak: 0, ..w }, None)),
-        Command::Reset => {
-            let mut to = w.next(kind);
-            to.streak = 0;
-            Some((to, Some(cause)))
-        }
-        _ if same => None,
-        _ => Some((w.next(kind), Some(cause))),
+        return match cmd {
+            Command::Reset if w.streak != 0 => Decision::Write(Word { streak: 0, ..w }, ()),
+            _ => Decision::Done(()),
+        };
     }
+    let Some(seen) = seen else {
+        return Decision::NeedClock;
+    };
+    let mut to = w.next(kind);
+    if let Command::Reset = cmd {
+        to.streak = 0;
+    }
+    Decision::Step(
+        Step {
+            to,
+            cause: Some(cause),
+            at: seen.now,
+        },
+        (),
+    )
 }
 
+/// The decision of a reader (`state()`): make the transitions whose
+/// deadlines passed, then report the word.
+#[inline]
+pub(crate) const fn decide_settled(w: Word, seen: Option<Seen>, l: &Limits) -> Decision<Word> {
+    if let Kind::Open | Kind::Probing = w.kind {
+        if let Err(first) = deadline_first::<Word>(w, seen, l) {
+            return first;
+        }
+    }
+    Decision::Done(w)
+}
+
+/// The decision of a snapshot: as [`decide_settled`], and it always wants
+/// the stamp and the clock (to count the current segment).
+#[inline]
+pub(crate) const fn decide_observed(
+    w: Word,
+    seen: Option<Seen>,
+    l: &Limits,
+) -> Decision<(Word, Seen)> {
+    match deadline_first(w, seen, l) {
+        Ok(seen) => Decision::Done((w, seen)),
+        Err(first) => first,
+    }
+}
 // ---------------------------------------------------------------------------
 // The breaker
 // ---------------------------------------------------------------------------
@@ -518,9 +614,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Self {
                 words: CachePadded(Words {
                     word: AtomicU32::new(Word::INITIAL.encode()),
-                    // Tag 0xF never matches generation 0: the first CLOSED
-                    // segment has no start time until it is anchored.
-                    stamp: AtomicU32::new(Stamp { tag: 0xF, time: 0 }.encode()),
+                    stamp: AtomicU32::new(Stamp::UNANCHORED.encode()),
                 }),
                 counters: CachePadded(Counters::new()),
                 limits: Limits::of(&config),
@@ -687,53 +781,63 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     }
 
     #[cold]
-    fn acquire_slow(&self, mut w: Word) -> Result<Permit<'_, C, O>, Rejected> {
-        // OPEN and probing decide on the time: read it once, up front.
-        let mut now = match w.kind {
-            Kind::Open | Kind::Probing => Some(self.now_millis()),
-            _ => None,
-        };
+    fn acquire_slow(&self, w: Word) -> Result<Permit<'_, C, O>, Rejected> {
+        match self.drive(w, |w, seen| decide_acquire(w, seen, &self.limits)) {
+            Ok(gen) => Ok(Permit::new(self, gen)),
+            Err((state, retry_after)) => Err(self.reject(state, retry_after)),
+        }
+    }
+
+    /// The one CAS loop: decide on the word, CAS, and on failure decide
+    /// again on the value the CAS returned. The stamp is loaded and the clock
+    /// read only when the decision asks for them, in that order, and both
+    /// are dropped whenever the word moves: a decision never compares a
+    /// clock reading with a stamp published after it was taken.
+    #[inline]
+    fn drive<R>(&self, mut w: Word, decide: impl Fn(Word, Option<Seen>) -> Decision<R>) -> R {
+        let mut seen = None;
         loop {
-            let stamp = match self.stamp_for(w) {
-                Ok(stamp) => stamp,
-                // The word moved on since we loaded it (the stamp belongs
-                // to a later one): decide on the fresh word.
-                Err(fresh) => {
-                    w = fresh;
+            let (step, finish) = match decide(w, seen) {
+                Decision::Done(r) => return r,
+                Decision::NeedClock => {
+                    match self.stamp_for(w) {
+                        Ok(stamp) => {
+                            let now = self.now_millis();
+                            seen = Some(Seen { stamp, now });
+                        }
+                        // The stamp belongs to a later word: decide on that
+                        // word (with a stamp and a clock of its own).
+                        Err(fresh) => w = fresh,
+                    }
                     continue;
                 }
+                Decision::Write(to, r) => match self.cas(w, to) {
+                    Ok(()) => return r,
+                    // Another outcome, probe or transition changed the word:
+                    // decide again on its new value.
+                    Err(actual) => {
+                        w = actual;
+                        seen = None;
+                        continue;
+                    }
+                },
+                Decision::Step(step, r) => (step, Some(r)),
+                Decision::Advance(step) => (step, None),
             };
-            match decide_acquire(w, stamp, now, &self.limits) {
-                Acquire::Admit => return Ok(Permit::new(self, w.gen)),
-                Acquire::NeedClock => now = Some(self.now_millis()),
-                Acquire::Reject(state, retry_after) => return Err(self.reject(state, retry_after)),
-                Acquire::Probe(to) => match self.cas(w, to) {
-                    Ok(()) => {
-                        if to.gen != w.gen {
-                            // First probe in flight: its admission time
-                            // starts half_open_timeout.
-                            let t = match now {
-                                Some(t) => t,
-                                None => self.now_millis(),
-                            };
-                            self.publish(w, to, t);
-                        }
-                        return Ok(Permit::new(self, to.gen));
+            match self.cas(w, step.to) {
+                Ok(()) => {
+                    self.complete(w, step);
+                    match finish {
+                        Some(r) => return r,
+                        None => w = step.to,
                     }
-                    // Lost the race (another probe, an outcome or a
-                    // transition changed the word): decide again on the
-                    // value we were given.
-                    Err(actual) => w = actual,
-                },
-                Acquire::Advance(step) => match self.cas(w, step.to) {
-                    Ok(()) => {
-                        self.complete(w, step, now);
-                        w = step.to;
-                    }
-                    // Someone else made (or overtook) this transition.
-                    Err(actual) => w = actual,
-                },
+                }
+                // Lost to a concurrent change (possibly this same
+                // transition, and then a permit we record for is now
+                // stale): decide again on the word we were given.
+                Err(actual) => w = actual,
             }
+            seen = None;
         }
     }
 
@@ -751,27 +855,19 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 
     /// After winning the CAS `from` → `step.to`: publish the stamp (if the
     /// generation changed), count the transition and emit its one event.
-    fn complete(&self, from: Word, step: Step, now: Option<u32>) {
-        let at = match step.at {
-            At::Logical(t) => t,
-            At::Now => match now {
-                Some(t) => t,
-                None => self.now_millis(),
-            },
-        };
+    fn complete(&self, from: Word, step: Step) {
         if step.to.gen != from.gen {
-            self.publish(from, step.to, at);
+            self.publish(from, step.to, step.at);
         }
-        let (from_state, to_state) = (public_state(from.kind), public_state(step.to.kind));
-        if from_state != to_state {
+        if let Some(cause) = step.cause {
             self.counters.0.record_transition();
             self.observer.on_event(&Event::Transition(Transition {
                 name: self.config.name,
-                from: from_state,
-                to: to_state,
-                at: Instant::from_ticks(at),
+                from: public_state(from.kind),
+                to: public_state(step.to.kind),
+                at: Instant::from_ticks(step.at),
                 consecutive_failures: step.to.streak as u32,
-                cause: step.cause,
+                cause,
             }));
         }
     }
@@ -809,109 +905,37 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         if !prev.belongs_to(from.gen) {
             return;
         }
-        let span = saturating_span(prev.time, at);
         let c = &self.counters.0;
-        match from.kind {
-            Kind::HalfOpen => {
-                // The stamp is the opening time; HALF_OPEN began reset_timeout later.
-                let open = if span < self.limits.reset_ms {
-                    span
-                } else {
-                    self.limits.reset_ms
-                };
-                c.add_time(State::Open, open);
-                c.add_time(State::HalfOpen, span - open);
-            }
-            kind => c.add_time(public_state(kind), span),
+        self.split(from.kind, saturating_span(prev.time, at), |s, ms| {
+            c.add_time(s, ms)
+        });
+    }
+
+    /// Hands `ms` spent in a segment of `kind` to `add`, per public state. A
+    /// HALF_OPEN segment starts at the opening: its first `reset_timeout`
+    /// was OPEN.
+    #[inline]
+    fn split(&self, kind: Kind, ms: u32, mut add: impl FnMut(State, u32)) {
+        if let Kind::HalfOpen = kind {
+            let open = if ms < self.limits.reset_ms {
+                ms
+            } else {
+                self.limits.reset_ms
+            };
+            add(State::Open, open);
+            add(State::HalfOpen, ms - open);
+        } else {
+            add(public_state(kind), ms);
         }
     }
 
     /// Records the outcome of a permit of generation `gen` (out of line: the
     /// common success is settled in `settle_outcome`).
     #[inline(never)]
-    fn record(&self, gen: u8, effect: Effect) {
-        let mut w = self.load_word();
-        let mut now = None;
-        loop {
-            let stamp = if let Kind::Probing = w.kind {
-                match self.stamp_for(w) {
-                    Ok(stamp) => stamp,
-                    // The word moved on since we loaded it (the stamp
-                    // belongs to a later one): decide on the fresh word.
-                    Err(fresh) => {
-                        w = fresh;
-                        continue;
-                    }
-                }
-            } else {
-                Stamp::UNREAD
-            };
-            match decide_record(w, stamp, now, gen, effect, &self.limits) {
-                Record::Stale | Record::Nothing => return,
-                Record::NeedClock => now = Some(self.now_millis()),
-                Record::Write(to) => match self.cas(w, to) {
-                    Ok(()) => return,
-                    // The word moved (another outcome, a probe, a
-                    // transition): decide again on its new value.
-                    Err(actual) => w = actual,
-                },
-                Record::Transition(step) => match self.cas(w, step.to) {
-                    Ok(()) => return self.complete(w, step, now),
-                    // Lost to a concurrent change: decide again; if that was
-                    // the same transition, our permit is now stale.
-                    Err(actual) => w = actual,
-                },
-                Record::Advance(step) => match self.cas(w, step.to) {
-                    Ok(()) => {
-                        self.complete(w, step, now);
-                        w = step.to;
-                    }
-                    // Someone else made the transition (or changed the word).
-                    Err(actual) => w = actual,
-                },
-            }
-        }
-    }
-
-    fn settle(&self) -> Word {
-        self.settle_at(None)
-    }
-
-    /// [`settle`](Self::settle) with the clock already read (`Some`), or
-    /// read on first need.
-    fn settle_at(&self, mut now: Option<u32>) -> Word {
-        let mut w = self.load_word();
-        while let Kind::Open | Kind::Probing = w.kind {
-            let t = match now {
-                Some(t) => t,
-                None => {
-                    let t = self.now_millis();
-                    now = Some(t);
-                    t
-                }
-            };
-            let stamp = match self.stamp_for(w) {
-                Ok(stamp) => stamp,
-                // The word moved on since we loaded it (the stamp belongs
-                // to a later one): decide on the fresh word.
-                Err(fresh) => {
-                    w = fresh;
-                    continue;
-                }
-            };
-            let Some(step) = decide_deadline(w, stamp, t, &self.limits) else {
-                break;
-            };
-            match self.cas(w, step.to) {
-                Ok(()) => {
-                    self.complete(w, step, now);
-                    w = step.to;
-                }
-                // The word changed under us: look again at the new value.
-                Err(actual) => w = actual,
-            }
-        }
-        w
+    fn record(&self, gen: u16, effect: Effect) {
+        self.drive(self.load_word(), |w, seen| {
+            decide_record(w, seen, gen, effect, &self.limits)
+        })
     }
 
     /// The current state. A breaker whose `reset_timeout` has passed reads
@@ -932,7 +956,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// assert_eq!(b.state(), State::HalfOpen);
     /// ```
     pub fn state(&self) -> State {
-        public_state(self.settle().kind)
+        let w = self.drive(self.load_word(), |w, seen| {
+            decide_settled(w, seen, &self.limits)
+        });
+        public_state(w.kind)
     }
 
     /// Failures since the last success or `reset()` (saturates at 511).
@@ -949,28 +976,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     }
 
     fn command(&self, cmd: Command) {
-        // Deadlines first: a breaker whose reset_timeout passed is HALF_OPEN
-        // when the command comes, and its event says so, whoever looked
-        // before (or nobody did).
-        let mut w = self.settle();
-        while let Some((to, cause)) = decide_command(w, cmd) {
-            match self.cas(w, to) {
-                Ok(()) => {
-                    if let Some(cause) = cause {
-                        let step = Step {
-                            to,
-                            cause,
-                            at: At::Now,
-                        };
-                        self.complete(w, step, None);
-                    }
-                    break;
-                }
-                // The word changed: apply the command to its new value
-                // (after any deadline that passed meanwhile).
-                Err(_) => w = self.settle(),
-            }
-        }
+        self.drive(self.load_word(), |w, seen| {
+            decide_command(w, seen, cmd, &self.limits)
+        });
         if let Command::Reset = cmd {
             self.counters.0.rebase();
         }
@@ -1115,35 +1123,31 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// assert_eq!(b.snapshot().success_rate, None);
     /// ```
     pub fn snapshot(&self) -> BreakerSnapshot {
-        // One clock reading for both the lazy transitions and the current
-        // segment: with a second, later reading, a deadline passing in
-        // between had its whole stretch counted in the earlier state.
-        let now = self.now_millis();
         let c = &self.counters.0;
         let (w, time) = loop {
-            let mut w = self.settle_at(Some(now));
-            let mut stamp = self.load_stamp();
-            if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen)
-                && (!stamp.belongs_to(w.gen) || stamp.since(now) >= 1 << 26)
+            // One clock reading, taken after the stamp, for both the lazy
+            // transitions and the current segment: with a second, later
+            // reading, a deadline passing in between had its whole stretch
+            // counted in the earlier state.
+            let (w, Seen { stamp, now }) = self.drive(self.load_word(), |w, seen| {
+                decide_observed(w, seen, &self.limits)
+            });
+            let long_lived = matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen);
+            let anchored = stamp.belongs_to(w.gen);
+            if long_lived
+                && ((anchored && stamp.since(now) >= 1 << 26) || stamp == Stamp::UNANCHORED)
             {
-                self.anchor(w, now);
-                w = self.load_word();
-                stamp = self.load_stamp();
+                self.anchor(w, stamp, now);
+                continue;
             }
             let mut time = [0u64; 5];
             for s in State::ALL {
                 time[s as usize] = c.time(s);
             }
-            if stamp.belongs_to(w.gen) {
-                let span = stamp.elapsed_saturating(now) as u64;
-                match w.kind {
-                    Kind::HalfOpen => {
-                        let open = span.min(self.limits.reset_ms as u64);
-                        time[State::Open as usize] += open;
-                        time[State::HalfOpen as usize] += span - open;
-                    }
-                    kind => time[public_state(kind) as usize] += span,
-                }
+            if anchored {
+                self.split(w.kind, stamp.elapsed_saturating(now), |s, ms| {
+                    time[s as usize] += ms as u64
+                });
             }
             // A transition or an anchor between the loads above and the
             // booked times may have booked the segment counted as current:
@@ -1174,7 +1178,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             time_in_state_ms: reported,
             success_rate,
             probes_in_flight: if let Kind::Probing = w.kind {
-                (w.admitted - w.successes) as u32
+                w.admitted.saturating_sub(w.successes) as u32
             } else {
                 0
             },
@@ -1198,35 +1202,38 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         let w = self.load_word();
         // Only states without a deadline: an OPEN or probing stamp is the
         // deadline's origin and belongs to the CAS winner alone.
-        if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen)
-            && !self.load_stamp().belongs_to(w.gen)
-        {
-            self.anchor(w, self.now_millis());
+        if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen) {
+            let stamp = self.load_stamp();
+            if stamp == Stamp::UNANCHORED {
+                self.anchor(w, stamp, self.now_millis());
+            }
         }
     }
 
-    /// Moves the start of the current segment to `now`, booking the time
-    /// since the old start (if it was published).
-    fn anchor(&self, w: Word, now: u32) {
-        let stamps = &self.words.0.stamp;
-        // ORDERING: as in `publish`.
-        let current = stamps.load(Ordering::Acquire);
+    /// Moves the start of the current segment from `stamp` to `now` (read
+    /// after `stamp` was loaded), booking the time in between.
+    fn anchor(&self, w: Word, stamp: Stamp, now: u32) {
         if self.load_word().gen != w.gen {
             return; // a transition happened; its winner publishes
         }
         let new = Stamp::new(w.gen, now).encode();
-        // ORDERING: as in `publish`. One attempt: if it fails, a publisher
-        // got there first and the segment is already accounted for.
-        if stamps
-            .compare_exchange(current, new, Ordering::AcqRel, Ordering::Acquire)
+        // ORDERING: as in `publish`. One attempt, from the stamp `now` was
+        // read after: if it fails, a publisher or another anchor got there
+        // first and the segment is already accounted for (anchoring from a
+        // newer stamp could move it back in time and count a stretch twice).
+        if self
+            .words
+            .0
+            .stamp
+            .compare_exchange(stamp.encode(), new, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
-            self.book(w, Stamp::decode(current), now);
+            self.book(w, stamp, now);
         }
     }
 
     #[inline]
-    fn settle_outcome(&self, gen: u8, outcome: Outcome) {
+    fn settle_outcome(&self, gen: u16, outcome: Outcome) {
         let c = &self.counters.0;
         match outcome {
             Outcome::Success => {
@@ -1237,9 +1244,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 // calls are not spaced by the decision.
                 let w = self.load_word();
                 bump(&c.successes);
-                let decision =
-                    decide_record(w, Stamp::UNREAD, None, gen, Effect::Success, &self.limits);
-                if let Record::Nothing | Record::Stale = decision {
+                if let Decision::Done(()) =
+                    decide_record(w, None, gen, Effect::Success, &self.limits)
+                {
                     return;
                 }
                 self.record(gen, Effect::Success);
@@ -1255,7 +1262,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         }
     }
 
-    fn abandon(&self, gen: u8) {
+    fn abandon(&self, gen: u16) {
         let c = &self.counters.0;
         bump(&c.abandoned);
         match self.config.abandoned {
@@ -1291,13 +1298,13 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 #[derive(Debug)]
 pub struct Permit<'a, C: Clock, O: Observer = NoObserver> {
     breaker: &'a CircuitBreaker<C, O>,
-    gen: u8,
+    gen: u16,
     settled: bool,
 }
 
 impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
     #[inline(always)]
-    fn new(breaker: &'a CircuitBreaker<C, O>, gen: u8) -> Self {
+    fn new(breaker: &'a CircuitBreaker<C, O>, gen: u16) -> Self {
         Self {
             breaker,
             gen,
@@ -1391,34 +1398,40 @@ mod tests {
         }
     }
 
+    fn seen(gen: u16, stamp_ms: u32, now: u32) -> Option<Seen> {
+        Some(Seen {
+            stamp: Stamp::new(gen, stamp_ms),
+            now,
+        })
+    }
+
     #[test]
     fn closed_admits_without_clock() {
         assert_eq!(
-            decide_acquire(word(Kind::Closed), Stamp::new(0, 0), None, &L),
-            Acquire::Admit
+            decide_acquire(word(Kind::Closed), None, &L),
+            Decision::Done(Ok(0))
         );
     }
 
     #[test]
     fn open_needs_clock_then_rejects_with_time_left() {
         let w = word(Kind::Open);
-        let s = Stamp::new(0, 100);
-        assert_eq!(decide_acquire(w, s, None, &L), Acquire::NeedClock);
+        assert_eq!(decide_acquire(w, None, &L), Decision::NeedClock);
         assert_eq!(
-            decide_acquire(w, s, Some(400), &L),
-            Acquire::Reject(State::Open, Some(Duration::from_ticks(700)))
+            decide_acquire(w, seen(0, 100, 400), &L),
+            Decision::Done(Err((State::Open, Some(Duration::from_ticks(700)))))
         );
     }
 
     #[test]
     fn open_half_opens_at_the_deadline_with_logical_time() {
         let w = word(Kind::Open);
-        let s = Stamp::new(0, 100);
-        match decide_acquire(w, s, Some(5_000), &L) {
-            Acquire::Advance(step) => {
+        match decide_acquire(w, seen(0, 100, 5_000), &L) {
+            Decision::Advance(step) => {
                 assert_eq!(step.to.kind, Kind::HalfOpen);
                 assert_eq!(step.to.gen, w.gen);
-                assert_eq!(step.at, At::Logical(1_100));
+                assert_eq!(step.at, 1_100);
+                assert_eq!(step.cause, Some(Cause::ResetTimeout));
             }
             other => panic!("{other:?}"),
         }
@@ -1427,29 +1440,57 @@ mod tests {
     #[test]
     fn unpublished_stamp_is_not_a_passed_deadline() {
         let w = word(Kind::Open);
-        let s = Stamp::new(7, 0);
         assert_eq!(
-            decide_acquire(w, s, Some(1 << 20), &L),
-            Acquire::Reject(State::Open, Some(Duration::from_ticks(1_000)))
+            decide_acquire(w, seen(7, 0, 1 << 20), &L),
+            Decision::Done(Err((State::Open, Some(Duration::from_ticks(1_000)))))
         );
     }
 
     #[test]
-    fn first_probe_bumps_generation_and_cap_is_exact() {
+    fn a_clock_reading_older_than_the_stamp_reads_as_a_step_back() {
+        // Why the driver reads the clock only after loading the stamp: a
+        // reading 1 ms older than the opening is indistinguishable from a
+        // clock that stepped back, and that counts as passed.
+        let w = word(Kind::Open);
+        assert!(matches!(
+            decide_acquire(w, seen(0, 60_001, 60_000), &L),
+            Decision::Advance(_)
+        ));
+    }
+
+    #[test]
+    fn first_probe_reads_the_clock_bumps_generation_and_cap_is_exact() {
         let w = word(Kind::HalfOpen);
-        let Acquire::Probe(p1) = decide_acquire(w, Stamp::new(0, 0), None, &L) else {
+        assert_eq!(decide_acquire(w, None, &L), Decision::NeedClock);
+        let Decision::Step(step, Ok(1)) = decide_acquire(w, seen(0, 0, 1_200), &L) else {
             panic!()
         };
+        let p1 = step.to;
         assert_eq!((p1.kind, p1.gen, p1.admitted), (Kind::Probing, 1, 1));
-        let s = Stamp::new(1, 0);
-        let Acquire::Probe(p2) = decide_acquire(p1, s, Some(10), &L) else {
+        assert_eq!((step.cause, step.at), (None, 1_200));
+        let Decision::Write(p2, Ok(1)) = decide_acquire(p1, seen(1, 1_200, 1_210), &L) else {
             panic!()
         };
         assert_eq!(p2.admitted, 2);
         assert_eq!(
-            decide_acquire(p2, s, Some(10), &L),
-            Acquire::Reject(State::HalfOpen, None)
+            decide_acquire(p2, seen(1, 1_200, 1_210), &L),
+            Decision::Done(Err((State::HalfOpen, None)))
         );
+    }
+
+    #[test]
+    fn a_probe_admitted_with_none_in_flight_restarts_the_timer() {
+        let w = Word {
+            kind: Kind::Probing,
+            gen: 4,
+            admitted: 1,
+            successes: 1,
+            ..Word::INITIAL
+        };
+        let Decision::Step(step, Ok(5)) = decide_acquire(w, seen(4, 0, 900), &L) else {
+            panic!()
+        };
+        assert_eq!((step.to.admitted, step.to.gen, step.at), (2, 5, 900));
     }
 
     #[test]
@@ -1459,59 +1500,62 @@ mod tests {
             admitted: 1,
             ..Word::INITIAL
         };
-        let s = Stamp::new(0, 0);
-        assert!(decide_deadline(w, s, 499, &L).is_none());
-        let step = decide_deadline(w, s, 600, &L).unwrap();
-        assert_eq!((step.to.kind, step.at), (Kind::Open, At::Logical(500)));
+        let at = |now| Seen {
+            stamp: Stamp::new(0, 0),
+            now,
+        };
+        assert!(decide_deadline(w, at(499), &L).is_none());
+        let step = decide_deadline(w, at(600), &L).unwrap();
+        assert_eq!((step.to.kind, step.at), (Kind::Open, 500));
         let resolved = Word { successes: 1, ..w };
-        assert!(decide_deadline(resolved, s, 600, &L).is_none());
+        assert!(decide_deadline(resolved, at(600), &L).is_none());
     }
 
     #[test]
-    fn threshold_failure_trips_and_keeps_streak() {
+    fn threshold_failure_reads_the_clock_trips_and_keeps_streak() {
         let w = Word {
             streak: 2,
             ..Word::INITIAL
         };
-        match decide_record(w, Stamp::new(0, 0), None, 0, Effect::Failure, &L) {
-            Record::Transition(step) => {
+        assert_eq!(
+            decide_record(w, None, 0, Effect::Failure, &L),
+            Decision::NeedClock
+        );
+        match decide_record(w, seen(0, 0, 42), 0, Effect::Failure, &L) {
+            Decision::Step(step, ()) => {
                 assert_eq!(
                     (step.to.kind, step.to.streak, step.to.gen),
                     (Kind::Open, 3, 1)
                 );
-                assert_eq!(step.cause, Cause::FailureThreshold);
+                assert_eq!((step.cause, step.at), (Some(Cause::FailureThreshold), 42));
             }
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
-    fn closed_success_with_no_streak_writes_nothing() {
+    fn closed_outcomes_below_the_threshold_read_no_clock() {
         assert_eq!(
-            decide_record(
-                Word::INITIAL,
-                Stamp::new(0, 0),
-                None,
-                0,
-                Effect::Success,
-                &L
-            ),
-            Record::Nothing
+            decide_record(Word::INITIAL, None, 0, Effect::Success, &L),
+            Decision::Done(())
+        );
+        assert_eq!(
+            decide_record(Word::INITIAL, None, 0, Effect::Failure, &L),
+            Decision::Write(
+                Word {
+                    streak: 1,
+                    ..Word::INITIAL
+                },
+                ()
+            )
         );
     }
 
     #[test]
     fn stale_generation_drives_nothing() {
         assert_eq!(
-            decide_record(
-                Word::INITIAL,
-                Stamp::new(0, 0),
-                None,
-                9,
-                Effect::Failure,
-                &L
-            ),
-            Record::Stale
+            decide_record(Word::INITIAL, None, 9, Effect::Failure, &L),
+            Decision::Done(())
         );
     }
 
@@ -1523,8 +1567,8 @@ mod tests {
             ..Word::INITIAL
         };
         assert_eq!(
-            decide_record(w, Stamp::new(0, 0), None, 0, Effect::Failure, &L),
-            Record::Write(Word { streak: 11, ..w })
+            decide_record(w, None, 0, Effect::Failure, &L),
+            Decision::Write(Word { streak: 11, ..w }, ())
         );
     }
 
@@ -1537,25 +1581,76 @@ mod tests {
             streak: 4,
             ..Word::INITIAL
         };
-        let s = Stamp::new(0, 0);
-        match decide_record(w, s, Some(10), 0, Effect::Success, &L) {
-            Record::Transition(step) => {
+        let s = seen(0, 0, 10);
+        match decide_record(w, s, 0, Effect::Success, &L) {
+            Decision::Step(step, ()) => {
                 assert_eq!((step.to.kind, step.to.streak), (Kind::Closed, 0))
             }
             other => panic!("{other:?}"),
         }
-        match decide_record(w, s, Some(10), 0, Effect::Failure, &L) {
-            Record::Transition(step) => assert_eq!((step.to.kind, step.to.streak), (Kind::Open, 5)),
+        match decide_record(w, s, 0, Effect::Failure, &L) {
+            Decision::Step(step, ()) => {
+                assert_eq!((step.to.kind, step.to.streak), (Kind::Open, 5))
+            }
             other => panic!("{other:?}"),
         }
         assert_eq!(
-            decide_record(w, s, Some(10), 0, Effect::Release, &L),
-            Record::Write(Word { admitted: 1, ..w })
+            decide_record(w, s, 0, Effect::Release, &L),
+            Decision::Write(Word { admitted: 1, ..w }, ())
         );
         assert_eq!(
-            decide_record(w, s, None, 0, Effect::Release, &L),
-            Record::NeedClock
+            decide_record(w, None, 0, Effect::Release, &L),
+            Decision::NeedClock
         );
+    }
+
+    #[test]
+    fn a_wrapped_result_with_no_probe_in_flight_drives_nothing() {
+        // A permit from exactly GENERATIONS generations back carries the
+        // current generation: with nothing in flight it cannot be a probe.
+        let idle = Word {
+            kind: Kind::Probing,
+            admitted: 1,
+            successes: 1,
+            ..Word::INITIAL
+        };
+        for effect in [Effect::Success, Effect::Failure, Effect::Release] {
+            assert_eq!(
+                decide_record(idle, seen(0, 0, 10), 0, effect, &L),
+                Decision::Done(())
+            );
+        }
+        for kind in [Kind::Open, Kind::HalfOpen, Kind::ForcedOpen] {
+            assert_eq!(
+                decide_record(word(kind), seen(0, 0, 10), 0, Effect::Success, &L),
+                Decision::Done(())
+            );
+        }
+    }
+
+    #[test]
+    fn no_outcome_sequence_breaks_the_word_invariants() {
+        // Every outcome, current or wrapped, on every reachable probing
+        // word: successes never pass admitted, nothing underflows.
+        for admitted in 0..=L.permits as u8 {
+            for successes in 0..=admitted {
+                let w = Word {
+                    kind: Kind::Probing,
+                    admitted,
+                    successes,
+                    ..Word::INITIAL
+                };
+                for effect in [Effect::Success, Effect::Failure, Effect::Release] {
+                    let to = match decide_record(w, seen(0, 0, 10), 0, effect, &L) {
+                        Decision::Write(to, ()) => to,
+                        Decision::Step(step, ()) => step.to,
+                        _ => continue,
+                    };
+                    assert!(to.successes <= to.admitted, "{w:?} {effect:?} -> {to:?}");
+                    assert!(to.admitted <= w.admitted.max(1));
+                }
+            }
+        }
     }
 
     #[test]
@@ -1565,8 +1660,8 @@ mod tests {
             admitted: 1,
             ..Word::INITIAL
         };
-        match decide_record(w, Stamp::new(0, 0), Some(501), 0, Effect::Success, &L) {
-            Record::Advance(step) => assert_eq!(step.to.kind, Kind::Open),
+        match decide_record(w, seen(0, 0, 501), 0, Effect::Success, &L) {
+            Decision::Advance(step) => assert_eq!(step.to.kind, Kind::Open),
             other => panic!("{other:?}"),
         }
     }
@@ -1578,21 +1673,45 @@ mod tests {
             streak: 5,
             ..Word::INITIAL
         };
-        let (to, cause) = decide_command(open, Command::Reset).unwrap();
         assert_eq!(
-            (to.kind, to.streak, to.gen, cause),
-            (Kind::Closed, 0, 1, Some(Cause::Reset))
+            decide_command(open, None, Command::Reset, &L),
+            Decision::NeedClock
+        );
+        let Decision::Step(step, ()) = decide_command(open, seen(0, 0, 7), Command::Reset, &L)
+        else {
+            panic!()
+        };
+        assert_eq!(
+            (
+                step.to.kind,
+                step.to.streak,
+                step.to.gen,
+                step.cause,
+                step.at
+            ),
+            (Kind::Closed, 0, 1, Some(Cause::Reset), 7)
         );
         let closed = Word {
             streak: 2,
             ..Word::INITIAL
         };
         assert_eq!(
-            decide_command(closed, Command::Reset),
-            Some((Word::INITIAL, None))
+            decide_command(closed, None, Command::Reset, &L),
+            Decision::Write(Word::INITIAL, ())
         );
-        assert_eq!(decide_command(Word::INITIAL, Command::Reset), None);
-        let forced = decide_command(Word::INITIAL, Command::ForceOpen).unwrap().0;
-        assert_eq!(decide_command(forced, Command::ForceOpen), None);
+        assert_eq!(
+            decide_command(Word::INITIAL, None, Command::Reset, &L),
+            Decision::Done(())
+        );
+        let forced = word(Kind::ForcedOpen);
+        assert_eq!(
+            decide_command(forced, None, Command::ForceOpen, &L),
+            Decision::Done(())
+        );
+        // A due deadline is made first, at its own time.
+        match decide_command(open, seen(0, 0, 5_000), Command::ForceOpen, &L) {
+            Decision::Advance(step) => assert_eq!((step.to.kind, step.at), (Kind::HalfOpen, 1_000)),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -155,7 +155,7 @@ impl ConfigError {
             }
             Self::HalfOpenPermitsZero => "BreakerConfig.half_open_permits must be at least 1",
             Self::HalfOpenPermitsTooLarge => {
-                "BreakerConfig.half_open_permits must be at most 63 (MAX_HALF_OPEN_PERMITS)"
+                "BreakerConfig.half_open_permits must be at most 31 (MAX_HALF_OPEN_PERMITS)"
             }
             Self::SuccessesToCloseZero => "BreakerConfig.successes_to_close must be at least 1",
             Self::SuccessesToCloseAbovePermits => {
@@ -297,7 +297,7 @@ impl BreakerConfig {
         self
     }
 
-    /// Probes admitted per half-open episode (default 1, 1..=63).
+    /// Probes admitted per half-open episode (default 1, 1..=31).
     ///
     /// ```
     /// # use totem_core::BreakerConfig;

@@ -43,9 +43,10 @@
 //! - A [`Permit`] dropped without an outcome is *abandoned*: a failure by
 //!   default ([`AbandonedPermit`]).
 //! - A result from a call admitted before the last transition counts in the
-//!   totals but drives nothing. The generation that tells them apart is 8
-//!   bits: a permit held across [`GENERATIONS`] (256) transitions could be
-//!   taken for a current one.
+//!   totals but drives nothing. The generation that tells them apart is 10
+//!   bits: a permit held across exactly a multiple of [`GENERATIONS`] (1024)
+//!   generations is taken for a current one, and even then it resolves a
+//!   probe in flight as that probe would have, or drives nothing.
 //! - Timeouts are at most [`MAX_TIMEOUT_MS`] (about 37 h); time is a
 //!   wrapping 32-bit millisecond count, compared with wrapping arithmetic.
 //!

@@ -6,21 +6,32 @@
 //! ```text
 //! word: authoritative; every transition is one CAS on it
 //!
-//!  31            23 22          17 16          11 10              3 2      0
-//! +----------------+--------------+--------------+-----------------+--------+
-//! |   streak (9)   | successes(6) |  admitted(6) | generation (8)  |kind (3)|
-//! +----------------+--------------+--------------+-----------------+--------+
+//!  31            23 22         18 17         13 12                 3 2      0
+//! +----------------+-------------+-------------+--------------------+--------+
+//! |   streak (9)   |successes (5)| admitted (5)|  generation (10)   |kind (3)|
+//! +----------------+-------------+-------------+--------------------+--------+
 //!
 //!   kind        0 Closed, 1 Open, 2 HalfOpen (no probe yet this episode),
 //!               3 Probing (half-open, a probe admitted), 4 ForcedOpen,
 //!               5 Disabled
-//!   generation  +1 (mod 256) on every transition and on a half-open probe
+//!   generation  +1 (mod 1024) on every state change except OPEN → HALF_OPEN
+//!               (nothing is admitted while OPEN), and on a half-open probe
 //!               admitted while no other is in flight; a permit remembers
 //!               it, so a result from an earlier generation is counted but
 //!               drives nothing
 //!   admitted    half-open slots in use (probes in flight + probes succeeded)
-//!   successes   successful probes this episode
+//!   successes   successful probes this episode; never more than admitted
 //!   streak      consecutive failures, saturating at 511
+//!
+//! The generation is as wide as the word allows with the limits above
+//! (threshold 511, 31 half-open permits). A result held across exactly a
+//! multiple of 1024 generations is taken for a current one; no finite tag can
+//! prevent that. It can do no harm to the word: in a half-open episode with
+//! no probe in flight it drives nothing, and otherwise it resolves one of the
+//! probes in flight as that probe would have. The policies that need more
+//! state per episode (a reopen count for a growing open time, a probe
+//! failure count for a rate-decided half-open) get it from these fields'
+//! limits, chosen there, not from the generation.
 //!
 //! stamp: when the current segment started; written by the CAS winner after
 //!        its CAS on `word`
@@ -45,8 +56,8 @@
 
 /// Field widths and limits.
 const KIND_BITS: u32 = 3;
-const GEN_BITS: u32 = 8;
-const SLOT_BITS: u32 = 6;
+const GEN_BITS: u32 = 10;
+const SLOT_BITS: u32 = 5;
 const STREAK_BITS: u32 = 9;
 
 const GEN_SHIFT: u32 = KIND_BITS;
@@ -59,7 +70,7 @@ const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
 const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
 const STREAK_MASK: u32 = (1 << STREAK_BITS) - 1;
 
-/// The most half-open permits a breaker can have (6-bit field).
+/// The most half-open permits a breaker can have (5-bit field).
 ///
 /// ```
 /// use totem_core::{BreakerConfig, MAX_HALF_OPEN_PERMITS};
@@ -75,12 +86,15 @@ pub const MAX_HALF_OPEN_PERMITS: u32 = SLOT_MASK;
 /// assert!(BreakerConfig::new("x").failure_threshold(512).validate().is_err());
 /// ```
 pub const MAX_FAILURE_THRESHOLD: u32 = STREAK_MASK;
-/// How many transitions it takes for the generation to come round again: a
-/// permit held across this many transitions could be mistaken for a current
-/// one.
+/// How many generations it takes for the generation to come round again: a
+/// permit held across exactly this many (or a multiple) could be mistaken for
+/// a current one. The generation advances on every state change except
+/// OPEN → HALF_OPEN, and on every half-open probe admitted while no other
+/// is in flight. A mistaken permit cannot corrupt the breaker: it resolves a
+/// probe in flight, or drives nothing.
 ///
 /// ```
-/// assert_eq!(totem_core::GENERATIONS, 256);
+/// assert_eq!(totem_core::GENERATIONS, 1024);
 /// ```
 pub const GENERATIONS: u32 = 1 << GEN_BITS;
 
@@ -136,7 +150,7 @@ impl Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Word {
     pub(crate) kind: Kind,
-    pub(crate) gen: u8,
+    pub(crate) gen: u16,
     pub(crate) admitted: u8,
     pub(crate) successes: u8,
     pub(crate) streak: u16,
@@ -165,11 +179,17 @@ impl Word {
     pub(crate) const fn decode(bits: u32) -> Word {
         Word {
             kind: Kind::from_bits(bits & KIND_MASK),
-            gen: ((bits >> GEN_SHIFT) & GEN_MASK) as u8,
+            gen: ((bits >> GEN_SHIFT) & GEN_MASK) as u16,
             admitted: ((bits >> ADMITTED_SHIFT) & SLOT_MASK) as u8,
             successes: ((bits >> SUCCESSES_SHIFT) & SLOT_MASK) as u8,
             streak: ((bits >> STREAK_SHIFT) & STREAK_MASK) as u16,
         }
+    }
+
+    /// The generation after `gen` (wrapping at [`GENERATIONS`]).
+    #[inline]
+    pub(crate) const fn gen_after(gen: u16) -> u16 {
+        (gen + 1) & GEN_MASK as u16
     }
 
     /// The same word moved to `kind` in the next generation, with the
@@ -178,7 +198,7 @@ impl Word {
     pub(crate) const fn next(self, kind: Kind) -> Word {
         Word {
             kind,
-            gen: self.gen.wrapping_add(1),
+            gen: Word::gen_after(self.gen),
             admitted: 0,
             successes: 0,
             streak: self.streak,
@@ -205,12 +225,12 @@ pub(crate) struct Stamp {
 }
 
 impl Stamp {
-    /// A placeholder for decisions that never read the stamp (an outcome in
-    /// CLOSED or DISABLED): loading the real one would cost an atomic load.
-    pub(crate) const UNREAD: Stamp = Stamp { tag: 0, time: 0 };
+    /// The stamp of a new breaker: tag 0xF never matches generation 0, so
+    /// the first CLOSED segment has no start time until it is anchored.
+    pub(crate) const UNANCHORED: Stamp = Stamp { tag: 0xF, time: 0 };
 
     #[inline]
-    pub(crate) const fn new(gen: u8, millis: u32) -> Stamp {
+    pub(crate) const fn new(gen: u16, millis: u32) -> Stamp {
         Stamp {
             tag: (gen as u32 & TAG_MASK) as u8,
             time: millis & STAMP_TIME_MASK,
@@ -232,7 +252,7 @@ impl Stamp {
 
     /// Whether this stamp belongs to a word of generation `gen`.
     #[inline]
-    pub(crate) const fn belongs_to(self, gen: u8) -> bool {
+    pub(crate) const fn belongs_to(self, gen: u16) -> bool {
         self.tag as u32 == (gen as u32 & TAG_MASK)
     }
 
@@ -279,9 +299,9 @@ mod tests {
             Kind::Disabled,
         ];
         for kind in kinds {
-            for gen in [0u8, 1, 127, 255] {
-                for admitted in [0u8, 1, 63] {
-                    for successes in [0u8, 1, 63] {
+            for gen in [0u16, 1, 511, 1023] {
+                for admitted in [0u8, 1, 31] {
+                    for successes in [0u8, 1, 31] {
                         for streak in [0u16, 1, 510, 511] {
                             let w = Word {
                                 kind,
@@ -303,9 +323,9 @@ mod tests {
         assert_eq!(STREAK_SHIFT + STREAK_BITS, 32);
         let all = Word {
             kind: Kind::Disabled,
-            gen: 255,
-            admitted: 63,
-            successes: 63,
+            gen: 1023,
+            admitted: 31,
+            successes: 31,
             streak: 511,
         };
         let streak_only = Word {
@@ -314,11 +334,12 @@ mod tests {
         };
         assert_eq!(streak_only.encode(), 511 << 23);
         assert_eq!(all.encode() & 0b111, 5);
+        assert_eq!(all.encode(), u32::MAX - 2);
     }
 
     #[test]
     fn stamp_round_trips() {
-        for gen in [0u8, 15, 16, 255] {
+        for gen in [0u16, 15, 16, 1023] {
             for t in [0u32, 1, STAMP_TIME_MASK, u32::MAX] {
                 let s = Stamp::new(gen, t);
                 assert_eq!(Stamp::decode(s.encode()), s);
@@ -353,7 +374,7 @@ mod tests {
     fn next_bumps_generation_and_clears_episode() {
         let w = Word {
             kind: Kind::Probing,
-            gen: 255,
+            gen: 1023,
             admitted: 3,
             successes: 2,
             streak: 7,

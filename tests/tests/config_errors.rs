@@ -157,6 +157,8 @@ fn arbitrary_values_never_panic() {
         0u32,
         1,
         2,
+        31,
+        32,
         63,
         64,
         511,
