@@ -1135,7 +1135,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             let long_lived = matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen);
             let anchored = stamp.belongs_to(w.gen);
             if long_lived
-                && ((anchored && stamp.since(now) >= 1 << 26) || stamp == Stamp::UNANCHORED)
+                && ((anchored && stamp.since(now) >= 1 << 26) || stamp.never_anchored(w.gen))
             {
                 self.anchor(w, stamp, now);
                 continue;
@@ -1204,7 +1204,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         // deadline's origin and belongs to the CAS winner alone.
         if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen) {
             let stamp = self.load_stamp();
-            if stamp == Stamp::UNANCHORED {
+            if stamp.never_anchored(w.gen) {
                 self.anchor(w, stamp, self.now_millis());
             }
         }

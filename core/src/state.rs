@@ -250,6 +250,16 @@ impl Stamp {
         }
     }
 
+    /// Whether this is a new breaker's stamp, never anchored, for a word of
+    /// generation `gen`. A published stamp can have the same bits (generation
+    /// 15 at time 0): it belongs to its word, and then it is not this.
+    #[inline]
+    pub(crate) const fn never_anchored(self, gen: u16) -> bool {
+        self.tag == Stamp::UNANCHORED.tag
+            && self.time == Stamp::UNANCHORED.time
+            && !self.belongs_to(gen)
+    }
+
     /// Whether this stamp belongs to a word of generation `gen`.
     #[inline]
     pub(crate) const fn belongs_to(self, gen: u16) -> bool {
@@ -347,6 +357,15 @@ mod tests {
                 assert!(!s.belongs_to(gen.wrapping_add(1)));
             }
         }
+    }
+
+    #[test]
+    fn only_a_stamp_of_another_generation_is_never_anchored() {
+        assert!(Stamp::UNANCHORED.never_anchored(0));
+        // Generation 15 at time 0: the same bits, but published.
+        assert_eq!(Stamp::new(15, 0), Stamp::UNANCHORED);
+        assert!(!Stamp::new(15, 0).never_anchored(15));
+        assert!(!Stamp::new(0, 0).never_anchored(0));
     }
 
     #[test]

@@ -120,3 +120,20 @@ fn snapshot_reads_half_open_lazily() {
     let b = half_open(BreakerConfig::new("api").reset_timeout(secs(1)), &clock);
     assert_eq!(b.snapshot().state, State::HalfOpen);
 }
+
+#[test]
+fn a_published_stamp_that_looks_unanchored_is_not_anchored_again() {
+    // Generation 15 at time 0 packs into the same bits as a new breaker's
+    // stamp: a snapshot once took it for one and re-anchored it forever.
+    let clock = CountingClock::default();
+    let b = breaker(BreakerConfig::new("db"), &clock, totem_core::NoObserver);
+    for _ in 0..7 {
+        b.force_open();
+        b.reset();
+    }
+    b.force_open(); // generation 15, stamped at 0
+    let s = b.snapshot();
+    assert_eq!((s.state, s.transitions_total), (State::ForcedOpen, 15));
+    clock.advance(ms(5));
+    assert_eq!(b.snapshot().time_in(State::ForcedOpen), 5);
+}
