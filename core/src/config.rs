@@ -93,6 +93,9 @@ pub enum ConfigError {
     SuccessesToCloseAbovePermits,
     /// `max_attempts` is 0 (it counts the first call, so at least 1).
     MaxAttemptsZero,
+    /// `initial_delay` is zero: every jitter mode would then retry at once,
+    /// a hot loop against a dependency that is down.
+    InitialDelayZero,
     /// `initial_delay` is larger than `max_delay`.
     InitialDelayAboveMaxDelay,
     /// `max_delay` is above [`MAX_DELAY_MS`](crate::retry::MAX_DELAY_MS).
@@ -120,7 +123,7 @@ impl ConfigError {
             Self::HalfOpenPermitsZero | Self::HalfOpenPermitsTooLarge => "half_open_permits",
             Self::SuccessesToCloseZero | Self::SuccessesToCloseAbovePermits => "successes_to_close",
             Self::MaxAttemptsZero => "max_attempts",
-            Self::InitialDelayAboveMaxDelay => "initial_delay",
+            Self::InitialDelayZero | Self::InitialDelayAboveMaxDelay => "initial_delay",
             Self::MaxDelayTooLong => "max_delay",
             Self::BackoffFactorBelowOne => "backoff_factor",
             Self::DeadlineZero | Self::DeadlineTooLong => "deadline",
@@ -163,6 +166,9 @@ impl ConfigError {
             }
             Self::MaxAttemptsZero => {
                 "RetryConfig.max_attempts must be at least 1 (it counts the first call)"
+            }
+            Self::InitialDelayZero => {
+                "RetryConfig.initial_delay must be at least 1 ms (zero retries at once, in a hot loop)"
             }
             Self::InitialDelayAboveMaxDelay => {
                 "RetryConfig.initial_delay must not exceed max_delay"
@@ -596,7 +602,10 @@ impl RetryConfig {
         self
     }
 
-    /// A total time budget (default none). Needs a real clock.
+    /// A total time budget (default none). Needs a real clock. At most
+    /// [`MAX_DELAY_MS`](crate::retry::MAX_DELAY_MS); a clock step backwards
+    /// is charged nothing, and so is a forward jump of 2^31 ms or more within
+    /// one attempt (it cannot be told from a step back).
     ///
     /// ```
     /// # use totem_core::{Duration, RetryConfig};
@@ -633,6 +642,9 @@ impl RetryConfig {
         }
         if self.max_delay.as_ticks() > MAX_DELAY_MS {
             return Err(ConfigError::MaxDelayTooLong);
+        }
+        if self.initial_delay.as_ticks() == 0 {
+            return Err(ConfigError::InitialDelayZero);
         }
         if self.initial_delay.as_ticks() > self.max_delay.as_ticks() {
             return Err(ConfigError::InitialDelayAboveMaxDelay);

@@ -17,6 +17,10 @@ use crate::primitive::{bump, bump_by, const_fn, read, AtomicCounter, AtomicU32, 
 /// half the wrapping 32-bit millisecond clock, so elapsed time stays
 /// unambiguous.
 ///
+/// It also bounds what a deadline can charge for one step (an attempt and the
+/// sleep before it): a clock that jumps forward by 2^31 ms or more within a
+/// step reads as one that stepped back, and that step is charged nothing.
+///
 /// ```
 /// use totem_core::{retry::MAX_DELAY_MS, Duration, RetryConfig};
 /// assert!(RetryConfig::new("x").max_delay(Duration::from_ticks(MAX_DELAY_MS)).validate().is_ok());
@@ -379,6 +383,7 @@ impl<R: rand_core::Rng> Iterator for Backoff<R> {
 struct Counters {
     succeeded: AtomicCounter,
     failed: AtomicCounter,
+    abandoned: AtomicCounter,
     retries: AtomicCounter,
     delay_ms: AtomicCounter,
     errors: [AtomicCounter; ERROR_CLASSES],
@@ -406,16 +411,22 @@ struct Counters {
 pub struct RetrySnapshot {
     /// The retry's name.
     pub name: &'static str,
-    /// Attempts made (first calls of finished calls plus every retry).
+    /// Attempts made: the first attempt of every call that ended, plus every
+    /// retry. Exact whatever way a call ends.
     pub attempts_total: u64,
     /// Calls that ended in success.
     pub success_total: u64,
     /// Calls that ended in an error (or a result still retryable when
     /// attempts ran out).
     pub failure_total: u64,
-    /// Retries (attempts after the first).
+    /// Calls that ended without a result: the operation panicked, or the
+    /// call's future was dropped (a timeout, a cancelled task). Like an
+    /// abandoned breaker permit, what ran is counted.
+    pub abandoned_total: u64,
+    /// Retries: attempts after the first, counted when they start (a call
+    /// abandoned during its sleep did not retry).
     pub retries_total: u64,
-    /// Milliseconds slept between attempts.
+    /// Milliseconds slept before the retries counted in `retries_total`.
     pub delay_ms_total: u64,
     /// Failed attempts per error class (see [`RetryPolicy::error_class`]).
     pub errors_by_class: [u64; ERROR_CLASSES],
@@ -455,6 +466,41 @@ impl RetrySnapshot {
 enum Next<T, E> {
     Return(Result<T, RetryError<E>>),
     Sleep(Duration),
+}
+
+/// Counts a call as abandoned if it is dropped before it ends with a result:
+/// its operation panicked, or its future was dropped. Disarmed on every
+/// return, so the normal path pays nothing.
+struct Ending<'r> {
+    abandoned: Option<&'r AtomicCounter>,
+}
+
+impl<'r> Ending<'r> {
+    #[inline(always)]
+    fn arm<C, O>(retry: &'r Retry<C, O>) -> Self {
+        Self {
+            abandoned: retry
+                .config
+                .get()
+                .metrics
+                .then_some(&retry.counters.abandoned),
+        }
+    }
+
+    /// The call ended with a result (already counted).
+    #[inline(always)]
+    fn ended<R>(self, r: R) -> R {
+        core::mem::forget(self);
+        r
+    }
+}
+
+impl Drop for Ending<'_> {
+    fn drop(&mut self) {
+        if let Some(counter) = self.abandoned {
+            bump(counter);
+        }
+    }
 }
 
 /// One retried call in progress: the decisions shared by the blocking and
@@ -537,10 +583,6 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
             }
         }
         self.slept = delay.as_ticks();
-        if metrics {
-            bump(&self.retry.counters.retries);
-            bump_by(&self.retry.counters.delay_ms, delay.as_ticks());
-        }
         self.retry
             .observer
             .on_event(&Event::RetryScheduled(RetryScheduled {
@@ -549,6 +591,15 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
                 delay,
             }));
         Next::Sleep(delay)
+    }
+
+    /// The sleep of `delay` is over and the next attempt starts: count the
+    /// retry now, so that a call abandoned during its sleep counts none.
+    fn retrying(&self, delay: Duration) {
+        if self.retry.config.get().metrics {
+            bump(&self.retry.counters.retries);
+            bump_by(&self.retry.counters.delay_ms, delay.as_ticks());
+        }
     }
 
     fn gave_up(&self, reason: GiveUp) {
@@ -641,6 +692,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
                 counters: Counters {
                     succeeded: AtomicCounter::new(0),
                     failed: AtomicCounter::new(0),
+                    abandoned: AtomicCounter::new(0),
                     retries: AtomicCounter::new(0),
                     delay_ms: AtomicCounter::new(0),
                     errors: [
@@ -755,16 +807,20 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         mut sleep: impl FnMut(Duration),
         mut op: impl FnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
+        let ending = Ending::arm(self);
         let started = Run::start(self);
         let mut result = match self.first(op(), policy) {
-            Ok(done) => return done,
+            Ok(done) => return ending.ended(done),
             Err(result) => result,
         };
         let mut run = Run::new(self, started);
         loop {
             match run.after(result, policy) {
-                Next::Return(r) => return r,
-                Next::Sleep(d) => sleep(d),
+                Next::Return(r) => return ending.ended(r),
+                Next::Sleep(d) => {
+                    sleep(d);
+                    run.retrying(d);
+                }
             }
             result = op();
         }
@@ -866,16 +922,20 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         sleeper: &impl Sleeper,
         mut attempt: impl AsyncFnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
+        let ending = Ending::arm(self);
         let started = Run::start(self);
         let mut result = match self.first(attempt().await, policy) {
-            Ok(done) => return done,
+            Ok(done) => return ending.ended(done),
             Err(result) => result,
         };
         let mut run = Run::new(self, started);
         loop {
             match run.after(result, policy) {
-                Next::Return(r) => return r,
-                Next::Sleep(d) => sleeper.sleep(d).await,
+                Next::Return(r) => return ending.ended(r),
+                Next::Sleep(d) => {
+                    sleeper.sleep(d).await;
+                    run.retrying(d);
+                }
             }
             result = attempt().await;
         }
@@ -929,12 +989,14 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         }
         let success_total = read(&c.succeeded);
         let failure_total = read(&c.failed);
+        let abandoned_total = read(&c.abandoned);
         let retries_total = read(&c.retries);
         RetrySnapshot {
             name: self.config.get().name,
-            attempts_total: success_total + failure_total + retries_total,
+            attempts_total: success_total + failure_total + abandoned_total + retries_total,
             success_total,
             failure_total,
+            abandoned_total,
             retries_total,
             delay_ms_total: read(&c.delay_ms),
             errors_by_class: errors,

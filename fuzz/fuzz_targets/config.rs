@@ -53,6 +53,7 @@ fn expected_retry(c: &RetryConfig) -> Option<ConfigError> {
     let rules = [
         (c.max_attempts == 0, MaxAttemptsZero),
         (c.max_delay.as_ticks() > MAX_DELAY_MS, MaxDelayTooLong),
+        (c.initial_delay.as_ticks() == 0, InitialDelayZero),
         (
             c.initial_delay.as_ticks() > c.max_delay.as_ticks(),
             InitialDelayAboveMaxDelay,

@@ -169,3 +169,25 @@ fn async_retry_through_a_breaker_stops_at_the_rejection() {
         (3, totem_core::GiveUp::NotRetryable)
     );
 }
+
+#[test]
+fn a_retry_dropped_in_its_sleep_counts_the_attempts_that_ran_and_no_retry() {
+    let clock = ManualClock::new();
+    let retry = Retry::new(RetryConfig::new("x").validate().unwrap(), &clock, 1);
+    let sleeper = ManualSleeper {
+        clock: &clock,
+        log: RefCell::new(Vec::new()),
+    };
+    {
+        let mut fut = pin!(retry.call_async(&sleeper, || async { Err::<(), _>("busy") }));
+        let mut cx = Context::from_waker(Waker::noop());
+        // The first attempt fails; the future is now asleep before the retry.
+        assert!(fut.as_mut().poll(&mut cx).is_pending());
+    } // dropped: a timeout around the whole retried call
+    let s = retry.snapshot();
+    assert_eq!(
+        (s.attempts_total, s.retries_total, s.abandoned_total),
+        (1, 0, 1)
+    );
+    assert_eq!((s.delay_ms_total, s.failure_total), (0, 0));
+}

@@ -97,6 +97,11 @@ fn retry_rules() {
             "max_attempts",
         ),
         (
+            r().initial_delay(Duration::from_ticks(0)),
+            ConfigError::InitialDelayZero,
+            "initial_delay",
+        ),
+        (
             r().initial_delay(Duration::from_secs(11)),
             ConfigError::InitialDelayAboveMaxDelay,
             "initial_delay",

@@ -59,13 +59,13 @@ fn jitter() -> impl Strategy<Value = Jitter> {
     ]
 }
 
-/// A valid config: initial ≤ max ≤ MAX_DELAY_MS, factor ≥ 1.
+/// A valid config: 1 ≤ initial ≤ max ≤ MAX_DELAY_MS, factor ≥ 1.
 fn config() -> impl Strategy<Value = RetryConfig> {
     (1u32..=24, millis(), millis(), factor(), jitter()).prop_map(|(attempts, a, b, f, j)| {
         RetryConfig::new("prop")
             .max_attempts(attempts)
-            .initial_delay(Duration::from_ticks(a.min(b)))
-            .max_delay(Duration::from_ticks(a.max(b)))
+            .initial_delay(Duration::from_ticks(a.min(b).max(1)))
+            .max_delay(Duration::from_ticks(a.max(b).max(1)))
             .backoff_factor(f)
             .jitter(j)
     })

@@ -195,3 +195,46 @@ fn success_rate_and_mean_delay() {
     assert_eq!(s.success_rate().unwrap().per_mille(), 500);
     assert_eq!(s.mean_delay_ms(), Some(1_500));
 }
+
+#[test]
+fn a_panicking_operation_leaves_the_metrics_counting_what_ran() {
+    let clock = ManualClock::new();
+    let r = retry(RetryConfig::new("x").max_attempts(5), &clock);
+    let mut n = 0;
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        r.call(
+            |d| clock.advance(d),
+            || {
+                n += 1;
+                if n == 2 {
+                    panic!("the driver crashed");
+                }
+                Err::<(), _>("busy")
+            },
+        )
+    }));
+    assert!(caught.is_err());
+    let s = r.snapshot();
+    // Two attempts ran: the first failed and was retried, the second panicked.
+    assert_eq!(
+        (s.attempts_total, s.retries_total, s.abandoned_total),
+        (2, 1, 1)
+    );
+    assert_eq!((s.success_total, s.failure_total), (0, 0));
+    assert_eq!(s.delay_ms_total, 1_000);
+}
+
+#[test]
+fn a_panic_in_the_first_attempt_counts_one_attempt() {
+    let clock = ManualClock::new();
+    let r = retry(RetryConfig::new("x"), &clock);
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        r.call(
+            |d| clock.advance(d),
+            || -> Result<(), ()> { panic!("boom") },
+        )
+    }));
+    assert!(caught.is_err());
+    let s = r.snapshot();
+    assert_eq!((s.attempts_total, s.abandoned_total), (1, 1));
+}
