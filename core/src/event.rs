@@ -222,9 +222,21 @@ pub enum Event {
 /// An implementation:
 /// - MUST return quickly and never block: it runs inside `call` and inside
 ///   the breaker's transitions, possibly in an interrupt handler.
-/// - MUST NOT call back into the breaker that emitted the event (it would
-///   see a transition half-published).
-/// - MUST NOT panic.
+/// - MUST NOT panic. A permit dropped during unwinding reports its
+///   abandonment through the observer, and a second panic there aborts the
+///   process.
+/// - MUST NOT call into the breaker from a [`Rejected`](Event::Rejected)
+///   event (a call rejected again recurses without bound), and MUST NOT
+///   make, from a [`Transition`](Event::Transition) event, transitions that
+///   cause further ones without bound.
+///
+/// What the core guarantees in return:
+/// - a transition is made and published before its event is emitted, so an
+///   observer may read the breaker (`state()`, `snapshot()`) from any event
+///   and sees the state the event announces, or a later one;
+/// - if an observer panics anyway, the panic reaches the caller of the call
+///   that caused the event, and the breaker is left whole: the transition is
+///   complete, its counters are counted, no half-open slot is held.
 ///
 /// A reference to an observer, a plain `fn(&Event)` and a closure wrapped
 /// in [`ObserverFn`] are observers too.
