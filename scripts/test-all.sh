@@ -54,6 +54,9 @@ step "firmware footprint; fails on a thumbv7em hot-path cpsid or a portable-atom
 step "loom models of every concurrent transition (LOOM_MAX_PREEMPTIONS=3)"
 ./scripts/loom.sh
 
+step "shuttle models: random and PCT schedules of the transition races"
+./scripts/shuttle.sh
+
 step "miri: core tests and clock edge tests"
 ./scripts/miri.sh
 

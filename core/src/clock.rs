@@ -133,7 +133,7 @@ impl ManualClock {
     }
 }
 
-#[cfg(not(totem_loom))]
+#[cfg(not(any(totem_loom, totem_shuttle)))]
 impl Default for ManualClock {
     fn default() -> Self {
         Self::new()

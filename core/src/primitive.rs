@@ -8,13 +8,16 @@
 //!   (an `AtomicU64` on thumbv7em) is a compile error instead of a hidden
 //!   lock table.
 //! * `--cfg totem_loom`: loom's model-checked atomics.
+//! * `--cfg totem_shuttle`: shuttle's, for its randomized schedulers.
 //!
 //! No other file names `core::sync::atomic`.
 
 #[cfg(totem_loom)]
 pub(crate) use loom::sync::atomic::{AtomicU32, Ordering};
-#[cfg(not(totem_loom))]
+#[cfg(not(any(totem_loom, totem_shuttle)))]
 pub(crate) use portable_atomic::{AtomicU32, Ordering};
+#[cfg(all(totem_shuttle, not(totem_loom)))]
+pub(crate) use shuttle::sync::atomic::{AtomicU32, Ordering};
 
 #[cfg(not(target_has_atomic = "64"))]
 pub(crate) use self::AtomicU32 as AtomicCounter;
@@ -22,8 +25,10 @@ pub(crate) use self::AtomicU32 as AtomicCounter;
 /// atomics, 32-bit (wrapping, like a Prometheus counter reset) elsewhere.
 #[cfg(all(totem_loom, target_has_atomic = "64"))]
 pub(crate) use loom::sync::atomic::AtomicU64 as AtomicCounter;
-#[cfg(all(not(totem_loom), target_has_atomic = "64"))]
+#[cfg(all(not(any(totem_loom, totem_shuttle)), target_has_atomic = "64"))]
 pub(crate) use portable_atomic::AtomicU64 as AtomicCounter;
+#[cfg(all(totem_shuttle, not(totem_loom), target_has_atomic = "64"))]
+pub(crate) use shuttle::sync::atomic::AtomicU64 as AtomicCounter;
 
 /// The integer an [`AtomicCounter`] holds.
 #[cfg(target_has_atomic = "64")]
@@ -32,12 +37,13 @@ pub(crate) type CounterValue = u64;
 pub(crate) type CounterValue = u32;
 
 /// Emits a constructor that is `const fn` normally and a plain `fn` under
-/// loom, whose atomics have no `const fn new` (crossbeam-epoch's `const_fn!`).
+/// loom or shuttle, whose atomics have no `const fn new` (crossbeam-epoch's
+/// `const_fn!`).
 macro_rules! const_fn {
     ($(#[$attr:meta])* $vis:vis fn $($rest:tt)*) => {
-        #[cfg(not(totem_loom))]
+        #[cfg(not(any(totem_loom, totem_shuttle)))]
         $(#[$attr])* $vis const fn $($rest)*
-        #[cfg(totem_loom)]
+        #[cfg(any(totem_loom, totem_shuttle))]
         $(#[$attr])* $vis fn $($rest)*
     };
 }

@@ -1,9 +1,11 @@
-//! Shared helpers for Totem's behaviour tests, and the sequential reference
+//! Shared helpers for Totem's behaviour tests, the sequential reference
 //! model ([`model`]) that proptest (`tests/model_proptest.rs`) and the fuzz
-//! targets (`fuzz/`) check the real breaker against.
+//! targets (`fuzz/`) check the real breaker against, and the checks over a
+//! concurrent run's transitions ([`history`]).
 
 use std::sync::Mutex;
 
+pub mod history;
 pub mod model;
 pub use model::{Model, ModelConfig, Op};
 

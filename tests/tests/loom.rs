@@ -1,6 +1,12 @@
-//! loom models of every concurrent transition of the breaker (issue 3,
-//! models 1-8; the retry budget of model 9 does not exist yet). Each model
-//! asserts its invariant in every interleaving loom explores.
+//! loom models of every concurrent transition of the breaker. Each model
+//! asserts its invariant in every interleaving loom explores. (A model of
+//! the retry budget comes with the budget.)
+//!
+//! loom 0.7 can miss interleavings after a redundant load (the stamp is
+//! loaded again before a CAS): the race of a clock reading taken before
+//! another thread's transition is therefore also covered by a deterministic
+//! test with a clock that parks inside `now()` and by a real-thread stress
+//! test (`stale_clock_reading.rs`, `stress_real_threads.rs`).
 //!
 //! Run with `scripts/loom.sh` (or
 //! `RUSTFLAGS="--cfg totem_loom" cargo test --release -p totem-tests --test loom`);
@@ -396,7 +402,7 @@ fn model_7_lazy_half_open_seen_by_many() {
 #[test]
 fn model_8_snapshot_racing_updates() {
     loom::model(|| {
-        let (b, _log) = breaker(
+        let (b, log) = breaker(
             BreakerConfig::new("m8")
                 .failure_threshold(1)
                 .reset_timeout(ms(10)),
@@ -427,9 +433,16 @@ fn model_8_snapshot_racing_updates() {
             assert!(z.failures_total >= a.failures_total);
             assert!(z.transitions_total >= a.transitions_total);
         }
-        assert_eq!(
-            s3.time_in(State::Closed) + s3.time_in(State::Open),
-            7,
+        // Nothing is lost. A transition is dated by a clock reading taken
+        // before its CAS (so each is dated no earlier than the one before
+        // it); a snapshot that verified CLOSED between that reading and the
+        // CAS reported CLOSED up to its own reading, and reported time never
+        // goes back: the total may exceed the time elapsed by that window,
+        // and only by it.
+        let total = s3.time_in(State::Closed) + s3.time_in(State::Open);
+        let tripped = log.transitions()[0].at.as_ticks() as u64;
+        assert!(
+            total >= 7 && total - 7 <= 7 - tripped,
             "{s1:?}\n{s2:?}\n{s3:?}"
         );
     });

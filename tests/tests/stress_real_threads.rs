@@ -14,9 +14,8 @@
 //!   dated before the transition it follows);
 //! - no OPEN period is shorter than `reset_timeout`: every ResetTimeout is
 //!   dated exactly `reset_timeout` after the opening it ends;
-//! - the time in states sums to the time elapsed since construction, never
-//!   more, and less only by segments whose transition lost the race to
-//!   publish its start (see `time_in_states_add_up` for the bound).
+//! - the time in states sums to the time elapsed since construction, to
+//!   within 1 % (see `time_in_states_add_up` for the bound and why).
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -24,8 +23,8 @@ use std::sync::Mutex;
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
 use totem_core::{
-    BreakerConfig, Cause, CircuitBreaker, Clock, Duration, Event, Instant, Observer, Outcome,
-    Permit, State, Transition,
+    BreakerConfig, CircuitBreaker, Clock, Duration, Event, Instant, Observer, Outcome, Permit,
+    Transition,
 };
 
 /// Milliseconds since the test started, from `std::time::Instant`.
@@ -152,63 +151,6 @@ fn worker(b: &Breaker, obs: &PerThread, seed: u64, stop: &AtomicBool, did: &Did)
     obs.gather();
 }
 
-/// The transitions the contract allows when no command is used.
-fn legal(t: &Transition) -> bool {
-    matches!(
-        (t.from, t.to, t.cause),
-        (State::Closed, State::Open, Cause::FailureThreshold)
-            | (State::Open, State::HalfOpen, Cause::ResetTimeout)
-            | (State::HalfOpen, State::Open, Cause::ProbeFailed)
-            | (State::HalfOpen, State::Open, Cause::HalfOpenTimeout)
-            | (State::HalfOpen, State::Closed, Cause::ProbesSucceeded)
-    )
-}
-
-/// The states the breaker can be in after the transitions, ordered by date
-/// (events of the same millisecond in any order): empty if no order of them
-/// is a legal path from CLOSED.
-fn reachable_after(sorted: &[Transition]) -> Vec<State> {
-    let mut states = vec![State::Closed];
-    let mut i = 0;
-    while i < sorted.len() {
-        let at = sorted[i].at.as_ticks();
-        let mut j = i;
-        while j < sorted.len() && sorted[j].at.as_ticks() == at {
-            j += 1;
-        }
-        let group = &sorted[i..j];
-        let mut next = Vec::new();
-        for &start in &states {
-            ends_of(group, start, &mut vec![false; group.len()], &mut next);
-        }
-        next.sort_by_key(|s| *s as u8);
-        next.dedup();
-        states = next;
-        if states.is_empty() {
-            println!("no legal order for the transitions at {at} ms: {group:?}");
-            return states;
-        }
-        i = j;
-    }
-    states
-}
-
-/// Every state in which a path through all of `group` (in some order)
-/// starting at `from` can end.
-fn ends_of(group: &[Transition], from: State, used: &mut Vec<bool>, out: &mut Vec<State>) {
-    if used.iter().all(|u| *u) {
-        out.push(from);
-        return;
-    }
-    for k in 0..group.len() {
-        if !used[k] && group[k].from == from {
-            used[k] = true;
-            ends_of(group, group[k].to, used, out);
-            used[k] = false;
-        }
-    }
-}
-
 #[test]
 fn stress_invariants_hold_at_quiescence() {
     let seconds: u64 = std::env::var("TOTEM_STRESS_SECONDS")
@@ -247,7 +189,7 @@ fn stress_invariants_hold_at_quiescence() {
     let snap = b.snapshot();
     let t_end = b.clock().now().as_ticks();
     obs.gather();
-    let mut transitions = obs.transitions.lock().unwrap().clone();
+    let transitions = obs.transitions.lock().unwrap().clone();
     let rejected_events = obs.rejected.load(Ordering::Relaxed);
 
     // Totals.
@@ -262,32 +204,7 @@ fn stress_invariants_hold_at_quiescence() {
         && snap.probes_in_flight == 0;
 
     // Legality and dates.
-    let illegal = transitions.iter().filter(|t| !legal(t)).count();
-    transitions.sort_by_key(|t| t.at.as_ticks());
-    let ends = reachable_after(&transitions);
-    let path_ok = ends.contains(&snap.state);
-
-    // OPEN periods: each ResetTimeout ends the latest opening dated before
-    // it, exactly reset_timeout after it, with no other opening in between.
-    let openings: Vec<u32> = transitions
-        .iter()
-        .filter(|t| t.to == State::Open)
-        .map(|t| t.at.as_ticks())
-        .collect();
-    let mut short_open = 0;
-    let mut inexact = 0;
-    for t in transitions
-        .iter()
-        .filter(|t| t.cause == Cause::ResetTimeout)
-    {
-        let at = t.at.as_ticks();
-        let opened = openings.iter().rev().find(|&&o| o < at).copied();
-        match opened {
-            Some(o) if at - o == RESET_MS => {}
-            Some(o) if at - o > RESET_MS => inexact += 1,
-            _ => short_open += 1,
-        }
-    }
+    let verdict = totem_tests::history::judge(&transitions, RESET_MS, snap.state);
 
     // Time in states.
     let in_states: u64 = snap.time_in_state_ms.iter().sum();
@@ -298,9 +215,8 @@ fn stress_invariants_hold_at_quiescence() {
     }
     println!(
         "stress: {seconds} s, {THREADS} threads: {} transitions {by_cause:?}, {} calls admitted, \
-         {} rejected; illegal {illegal}, legal path by date {path_ok}, OPEN periods cut short \
-         {short_open}, ResetTimeout not exactly reset_timeout after its opening {inexact}; \
-         time in states {in_states} ms over {elapsed} ms elapsed ({:+.3} %)",
+         {} rejected; {verdict:?}; time in states {in_states} ms over {elapsed} ms elapsed \
+         ({:+.3} %)",
         transitions.len(),
         snap.successes_total + snap.failures_total + snap.ignored_total,
         snap.rejected_total,
@@ -312,31 +228,34 @@ fn stress_invariants_hold_at_quiescence() {
         transitions.len() > 100,
         "the breaker barely cycled: {snap:?}"
     );
-    assert_eq!(illegal, 0, "transitions the contract does not allow");
-    assert!(
-        path_ok,
-        "no order of the transitions by date reaches {:?}",
-        snap.state
-    );
-    assert_eq!(short_open, 0, "OPEN periods shorter than reset_timeout");
-    assert_eq!(inexact, 0, "ResetTimeout dated other than at its deadline");
-    time_in_states_add_up(in_states, elapsed, &by_cause);
+    assert!(verdict.sound(), "{verdict:?}");
+    time_in_states_add_up(in_states, elapsed);
 }
 
-/// The bound on time in states. Never more than elapsed: every segment is
-/// booked once, from the stamp published before it to a reading taken after
-/// it. Less only when a transition's winner was overtaken between its CAS and
-/// the publication of its stamp (a preemption in a window of a few
-/// instructions): the segment before it and its own are then not booked. In
-/// this test every segment is a few milliseconds, so a handful of such
-/// races cost well under 1 % of the run; the assertion allows 2 %.
-fn time_in_states_add_up(in_states: u64, elapsed: u64, _: &BTreeMap<String, u64>) {
+/// The bound on time in states, both ways within 1 % of the time elapsed.
+///
+/// Every segment is booked once, from the stamp published at its start to a
+/// reading taken after that stamp was loaded, so without races the sum is
+/// exact (it is, in almost every run: +0.000 %). Two races move it, each
+/// only while a thread is preempted inside a window of a few instructions:
+/// - over: a transition is dated by the clock reading it took before its
+///   CAS (so that no transition is dated before the one it follows); a
+///   snapshot that verified the old state between that reading and the CAS
+///   reported the old state up to its own reading, and reported time never
+///   goes back. The excess is at most that window, once per such race.
+/// - under: a transition whose winner was overtaken between its CAS and the
+///   publication of its stamp leaves the segment before it and its own
+///   unbooked (a few milliseconds each here).
+///
+/// A handful of either in a run costs far less than 1 %; before the fix
+/// for stale clock readings the sum was 11-15 % over.
+fn time_in_states_add_up(in_states: u64, elapsed: u64) {
     assert!(
-        in_states <= elapsed,
-        "time in states ({in_states} ms) exceeds the time elapsed ({elapsed} ms)"
+        in_states * 100 <= elapsed * 101,
+        "time in states ({in_states} ms) exceeds the time elapsed ({elapsed} ms) by more than 1 %"
     );
     assert!(
-        in_states * 100 >= elapsed * 98,
-        "time in states ({in_states} ms) lost more than 2 % of the time elapsed ({elapsed} ms)"
+        in_states * 100 >= elapsed * 99,
+        "time in states ({in_states} ms) lost more than 1 % of the time elapsed ({elapsed} ms)"
     );
 }
