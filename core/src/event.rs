@@ -176,6 +176,25 @@ pub struct RetryScheduled {
     pub delay: Duration,
 }
 
+/// Why a retried call returned an error.
+///
+/// ```
+/// use totem_core::GiveUp;
+/// assert_ne!(GiveUp::Exhausted, GiveUp::Deadline);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum GiveUp {
+    /// `max_attempts` were made.
+    Exhausted,
+    /// The policy said this result is not worth retrying (a breaker
+    /// rejection, by default, when retrying through a breaker).
+    NotRetryable,
+    /// The next delay would have ended past the deadline, so the retry gave
+    /// up instead of sleeping (it never sleeps past the deadline).
+    Deadline,
+}
+
 /// A retried call that ended in an error.
 ///
 /// ```
@@ -191,7 +210,7 @@ pub struct RetryGaveUp {
     /// Attempts made, the first call included.
     pub attempts: u32,
     /// Why it stopped.
-    pub reason: crate::retry::GiveUp,
+    pub reason: GiveUp,
 }
 
 /// Everything an [`Observer`] hears.

@@ -58,14 +58,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+// Private modules, one public path per item (the re-exports below). Imports
+// run one way: primitive, clock, limits, event, config, metrics, breaker,
+// retry.
 mod breaker;
-pub mod clock;
+mod clock;
 mod config;
 mod event;
+mod limits;
 mod metrics;
 mod primitive;
-pub mod retry;
-pub mod state;
+mod retry;
 
 pub use breaker::{CallError, CircuitBreaker, Outcome, Permit};
 pub use clock::{Clock, Duration, Instant, ManualClock};
@@ -73,18 +76,14 @@ pub use config::{
     AbandonedPermit, BackoffFactor, BreakerConfig, ConfigError, Jitter, RetryConfig, Valid,
 };
 pub use event::{
-    Cause, Event, NoObserver, Observer, ObserverFn, Rejected, RetryGaveUp, RetryScheduled, State,
-    Transition,
+    Cause, Event, GiveUp, NoObserver, Observer, ObserverFn, Rejected, RetryGaveUp, RetryScheduled,
+    State, Transition,
 };
-pub use metrics::{BreakerSnapshot, SuccessRate};
+pub use limits::{
+    ERROR_CLASSES, GENERATIONS, MAX_DELAY_MS, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS,
+    MAX_TIMEOUT_MS,
+};
+pub use metrics::{BreakerSnapshot, RetrySnapshot, SuccessRate};
 pub use retry::{
-    Backoff, GiveUp, NotRejected, Retry, RetryError, RetryErrors, RetryPolicy, RetrySnapshot,
-    Sleeper,
+    Backoff, NotRejected, Retry, RetryError, RetryErrors, RetryPolicy, SharedRng, Sleeper,
 };
-pub use state::{GENERATIONS, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS};
-
-#[doc(hidden)]
-pub mod __private {
-    //! Internals exposed for the workspace's own tests, fuzz targets and
-    //! benches; not part of the API.
-}

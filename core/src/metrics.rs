@@ -10,6 +10,7 @@
 //! | rejections | [`BreakerSnapshot::rejected_total`] |
 
 use crate::event::State;
+use crate::limits::ERROR_CLASSES;
 use crate::primitive::{bump, const_fn, AtomicCounter, CounterValue, Ordering};
 
 /// The counters of one breaker. Totals only grow (on targets without 64-bit
@@ -263,6 +264,79 @@ impl BreakerSnapshot {
     /// ```
     pub const fn time_in(&self, state: State) -> u64 {
         self.time_in_state_ms[state as usize]
+    }
+}
+
+/// A copy of a retry's metrics.
+///
+/// | spec metric | where |
+/// |---|---|
+/// | `retry_attempts_total` | [`attempts_total`](Self::attempts_total) |
+/// | `retry_success_total` | [`success_total`](Self::success_total) |
+/// | `retry_delay_seconds` | [`delay_ms_total`](Self::delay_ms_total) / 1000 |
+/// | distribution of errors | [`errors_by_class`](Self::errors_by_class) |
+///
+/// ```
+/// use totem_core::{validated, ManualClock, Retry, RetryConfig};
+/// let clock = ManualClock::new();
+/// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+/// let _ = retry.call(|_| {}, || Ok::<_, ()>(1));
+/// let s = retry.snapshot();
+/// assert_eq!((s.attempts_total, s.success_total, s.retries_total), (1, 1, 0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct RetrySnapshot {
+    /// The retry's name.
+    pub name: &'static str,
+    /// Attempts made: the first attempt of every call that ended, plus every
+    /// retry. Exact whatever way a call ends.
+    pub attempts_total: u64,
+    /// Calls that ended in success.
+    pub success_total: u64,
+    /// Calls that ended in an error (or a result still retryable when
+    /// attempts ran out).
+    pub failure_total: u64,
+    /// Calls that ended without a result: the operation panicked, or the
+    /// call's future was dropped (a timeout, a cancelled task). Like an
+    /// abandoned breaker permit, what ran is counted.
+    pub abandoned_total: u64,
+    /// Retries: attempts after the first, counted when they start (a call
+    /// abandoned during its sleep did not retry).
+    pub retries_total: u64,
+    /// Milliseconds slept before the retries counted in `retries_total`.
+    pub delay_ms_total: u64,
+    /// Failed attempts per error class (see [`RetryPolicy::error_class`]).
+    pub errors_by_class: [u64; ERROR_CLASSES],
+}
+
+impl RetrySnapshot {
+    /// Successful calls over finished calls (`None` before any).
+    ///
+    /// ```
+    /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
+    /// # let clock = ManualClock::new();
+    /// # let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+    /// assert_eq!(retry.snapshot().success_rate(), None);
+    /// ```
+    pub fn success_rate(&self) -> Option<SuccessRate> {
+        let calls = self.success_total + self.failure_total;
+        (calls != 0).then_some(SuccessRate {
+            successes: self.success_total,
+            calls,
+        })
+    }
+
+    /// Mean delay per retry in milliseconds (`None` before any retry).
+    ///
+    /// ```
+    /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
+    /// # let clock = ManualClock::new();
+    /// # let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+    /// assert_eq!(retry.snapshot().mean_delay_ms(), None);
+    /// ```
+    pub fn mean_delay_ms(&self) -> Option<u64> {
+        (self.retries_total != 0).then(|| self.delay_ms_total / self.retries_total)
     }
 }
 

@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use totem_core::retry::MAX_DELAY_MS;
+use totem_core::MAX_DELAY_MS;
 use totem_core::{
     AbandonedPermit, BackoffFactor, BreakerConfig, CircuitBreaker, ConfigError, Duration, Jitter,
     ManualClock, Retry, RetryConfig, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS,
@@ -57,6 +57,13 @@ fn expected_retry(c: &RetryConfig) -> Option<ConfigError> {
         (
             c.initial_delay.as_ticks() > c.max_delay.as_ticks(),
             InitialDelayAboveMaxDelay,
+        ),
+        (
+            c.backoff_factor.check().is_err(),
+            match c.backoff_factor.check() {
+                Err(e) => e,
+                Ok(_) => BackoffFactorBelowOne,
+            },
         ),
         (c.backoff_factor.raw() < 1 << 16, BackoffFactorBelowOne),
         (deadline == Some(0), DeadlineZero),

@@ -10,7 +10,7 @@
 //! a packed, wrapping one. Where the contract leaves a number to the implementation, the
 //! model uses the documented limit and says where it is documented:
 //!
-//! * elapsed times are read modulo 2^28 ms (`totem_core::state`); an elapsed
+//! * elapsed times are read modulo 2^28 ms (the stamp of the breaker word, `totem_core::MAX_TIMEOUT_MS`); an elapsed
 //!   time above [`MAX_TIMEOUT_MS`] is a clock that stepped back (or a wait
 //!   longer than the window): a deadline counts as passed, at the time it
 //!   is noticed (by an acquire, the result of a current permit, a command,

@@ -112,6 +112,16 @@ fn retry_rules() {
             "max_delay",
         ),
         (
+            r().backoff_factor(BackoffFactor::ratio(3, 0)),
+            ConfigError::BackoffFactorZeroDenominator,
+            "backoff_factor",
+        ),
+        (
+            r().backoff_factor(BackoffFactor::integer(70_000)),
+            ConfigError::BackoffFactorTooLarge,
+            "backoff_factor",
+        ),
+        (
             r().backoff_factor(BackoffFactor::ratio(1, 2)),
             ConfigError::BackoffFactorBelowOne,
             "backoff_factor",

@@ -2,7 +2,7 @@
 //! breaker idle for months, and the longest durations the configuration
 //! accepts (`MAX_TIMEOUT_MS`, `MAX_DELAY_MS`). All on `ManualClock`.
 
-use totem_core::retry::MAX_DELAY_MS;
+use totem_core::MAX_DELAY_MS;
 use totem_core::{
     validated, BreakerConfig, Cause, CircuitBreaker, Clock, ConfigError, Duration, GiveUp, Instant,
     ManualClock, Retry, RetryConfig, State, MAX_TIMEOUT_MS,

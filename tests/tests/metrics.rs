@@ -137,3 +137,23 @@ fn a_published_stamp_that_looks_unanchored_is_not_anchored_again() {
     clock.advance(ms(5));
     assert_eq!(b.snapshot().time_in(State::ForcedOpen), 5);
 }
+
+#[test]
+fn a_breaker_built_at_run_time_counts_time_from_construction() {
+    let clock = CountingClock::default();
+    let b = totem_core::CircuitBreaker::try_new(
+        BreakerConfig::new("db")
+            .failure_threshold(1)
+            .reset_timeout(secs(1)),
+        &clock,
+    )
+    .unwrap();
+    clock.advance(secs(10));
+    let _ = fail::<()>(&b);
+    clock.advance(secs(1));
+    succeed(&b).unwrap();
+    clock.advance(secs(5));
+    let s = b.snapshot();
+    assert_eq!(s.time_in(State::Closed), 15_000);
+    assert_eq!(s.time_in(State::Open), 1_000);
+}

@@ -10,7 +10,7 @@ use std::cell::Cell;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use totem_core::retry::MAX_DELAY_MS;
+use totem_core::MAX_DELAY_MS;
 use totem_core::{
     BackoffFactor, Clock, Duration, GiveUp, Jitter, ManualClock, Retry, RetryConfig, Valid,
 };

@@ -111,12 +111,10 @@ fn saturation_never_overflows() {
     let r = retry(
         RetryConfig::new("x")
             .max_attempts(64)
-            .initial_delay(Duration::from_ticks(totem_core::retry::MAX_DELAY_MS))
-            .max_delay(Duration::from_ticks(totem_core::retry::MAX_DELAY_MS))
+            .initial_delay(Duration::from_ticks(totem_core::MAX_DELAY_MS))
+            .max_delay(Duration::from_ticks(totem_core::MAX_DELAY_MS))
             .backoff_factor(BackoffFactor::from_raw(u32::MAX)),
         1,
     );
-    assert!(delays(&r)
-        .iter()
-        .all(|&d| d == totem_core::retry::MAX_DELAY_MS));
+    assert!(delays(&r).iter().all(|&d| d == totem_core::MAX_DELAY_MS));
 }

@@ -50,15 +50,13 @@
 //!         state began (or when a snapshot last re-anchored it)
 //! ```
 //!
-//! The 28-bit time bounds the longest timeout ([`MAX_TIMEOUT_MS`]): elapsed
-//! times are taken modulo 2^28 ms (74.6 h), so a deadline further than that
-//! could not be told from a wrapped one.
+//! The field widths are declared with the limits they set
+//! (`crate::limits`). The 28-bit time bounds the longest timeout
+//! ([`MAX_TIMEOUT_MS`]): elapsed times are taken modulo 2^28 ms (74.6 h), so
+//! a deadline further than that could not be told from a wrapped one.
 
-/// Field widths and limits.
-const KIND_BITS: u32 = 3;
-const GEN_BITS: u32 = 10;
-const SLOT_BITS: u32 = 5;
-const STREAK_BITS: u32 = 9;
+pub(crate) use crate::limits::MAX_TIMEOUT_MS;
+use crate::limits::{GEN_BITS, KIND_BITS, SLOT_BITS, STAMP_TIME_BITS, STREAK_BITS};
 
 const GEN_SHIFT: u32 = KIND_BITS;
 const ADMITTED_SHIFT: u32 = GEN_SHIFT + GEN_BITS;
@@ -70,51 +68,8 @@ const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
 const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
 const STREAK_MASK: u32 = (1 << STREAK_BITS) - 1;
 
-/// The most half-open permits a breaker can have (5-bit field).
-///
-/// ```
-/// use totem_core::{BreakerConfig, MAX_HALF_OPEN_PERMITS};
-/// assert!(BreakerConfig::new("x").half_open_permits(MAX_HALF_OPEN_PERMITS).validate().is_ok());
-/// assert!(BreakerConfig::new("x").half_open_permits(MAX_HALF_OPEN_PERMITS + 1).validate().is_err());
-/// ```
-pub const MAX_HALF_OPEN_PERMITS: u32 = SLOT_MASK;
-/// The largest `failure_threshold` (the 9-bit streak saturates here).
-///
-/// ```
-/// use totem_core::{BreakerConfig, MAX_FAILURE_THRESHOLD};
-/// assert_eq!(MAX_FAILURE_THRESHOLD, 511);
-/// assert!(BreakerConfig::new("x").failure_threshold(512).validate().is_err());
-/// ```
-pub const MAX_FAILURE_THRESHOLD: u32 = STREAK_MASK;
-/// How many generations it takes for the generation to come round again: a
-/// permit held across exactly this many (or a multiple) could be mistaken for
-/// a current one. The generation advances on every state change except
-/// OPEN → HALF_OPEN, and on every half-open probe admitted while no other
-/// is in flight. A mistaken permit cannot corrupt the breaker: it resolves a
-/// probe in flight, or drives nothing.
-///
-/// ```
-/// assert_eq!(totem_core::GENERATIONS, 1024);
-/// ```
-pub const GENERATIONS: u32 = 1 << GEN_BITS;
-
-/// Bits of time in a stamp.
-pub(crate) const STAMP_TIME_BITS: u32 = 28;
 pub(crate) const STAMP_TIME_MASK: u32 = (1 << STAMP_TIME_BITS) - 1;
 const TAG_MASK: u32 = 0xF;
-
-/// The longest `reset_timeout` / `half_open_timeout`, in milliseconds:
-/// 2^27 − 1 ms, about 37 h 16 min. Elapsed times are taken modulo 2^28 ms, and
-/// half of that range is kept to tell a clock that stepped back from a long
-/// wait.
-///
-/// ```
-/// use totem_core::{BreakerConfig, Duration, MAX_TIMEOUT_MS};
-/// assert_eq!(MAX_TIMEOUT_MS, 134_217_727);
-/// let too_long = BreakerConfig::new("x").reset_timeout(Duration::from_ticks(MAX_TIMEOUT_MS + 1));
-/// assert!(too_long.validate().is_err());
-/// ```
-pub const MAX_TIMEOUT_MS: u32 = (1 << (STAMP_TIME_BITS - 1)) - 1;
 
 /// What the breaker is doing, as packed in the word (finer than [`State`]:
 /// half-open is split by whether a probe was admitted yet).
@@ -186,7 +141,7 @@ impl Word {
         }
     }
 
-    /// The generation after `gen` (wrapping at [`GENERATIONS`]).
+    /// The generation after `gen` (wrapping at `GENERATIONS`).
     #[inline]
     pub(crate) const fn gen_after(gen: u16) -> u16 {
         (gen + 1) & GEN_MASK as u16

@@ -1,0 +1,418 @@
+//! The breaker as a pure machine: `const fn` decisions over the decoded
+//! state word, tested directly here and driven by proptest and fuzz through
+//! the real breaker. Nothing here touches an atomic or a clock: a decision
+//! that needs the time says so ([`Decision::NeedClock`]), and the driver
+//! reads it.
+
+use super::word::{Kind, Stamp, Word, MAX_TIMEOUT_MS};
+use crate::clock::Duration;
+use crate::config::BreakerConfig;
+use crate::event::{Cause, State};
+
+/// What a decision has read besides the word: the stamp, then a clock
+/// reading taken *after* that stamp was loaded. The order matters: a reading
+/// taken before another thread published a newer stamp would put `now`
+/// before the stamp, and that is indistinguishable from a clock that stepped
+/// back (a deadline would count as passed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seen {
+    pub(crate) stamp: Stamp,
+    /// Milliseconds, full 32-bit.
+    pub(crate) now: u32,
+}
+
+/// A move of the word to a new generation, a new public state, or both:
+/// CAS `from` → `to`, then publish the stamp (new generation) and emit the
+/// event (new state).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Step {
+    pub(crate) to: Word,
+    /// Why the public state changes; `None` when it does not (a half-open
+    /// probe admitted while none was in flight starts a new generation).
+    pub(crate) cause: Option<Cause>,
+    /// When it happened: a clock reading taken before the CAS, or the
+    /// logical time of a deadline that passed. Either way no earlier than
+    /// the step before it.
+    pub(crate) at: u32,
+}
+
+/// What the driver should do with the word a decision was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision<R> {
+    /// Finished, nothing to write.
+    Done(R),
+    /// Decide again on the same word with the stamp and the clock.
+    NeedClock,
+    /// Write this word (same generation, same state: a streak or a probe
+    /// count), then finish with `R`.
+    Write(Word, R),
+    /// Make this step, then finish with `R`.
+    Step(Step, R),
+    /// A deadline passed: make this step first, then decide again on the
+    /// word it leaves.
+    Advance(Step),
+}
+
+/// `try_acquire`'s answer: the generation to admit in, or a refusal with the
+/// time left until a probe.
+pub(crate) type Admission = Result<u16, (State, Option<Duration>)>;
+
+/// An outcome as the word sees it: an abandoned permit is a failure or a
+/// release depending on the configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effect {
+    Success,
+    Failure,
+    Release,
+}
+
+/// A manual command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Command {
+    Reset,
+    ForceOpen,
+    Disable,
+}
+
+/// The public state of a packed kind.
+#[inline]
+pub(crate) const fn public_state(kind: Kind) -> State {
+    match kind {
+        Kind::Closed => State::Closed,
+        Kind::Open => State::Open,
+        Kind::HalfOpen | Kind::Probing => State::HalfOpen,
+        Kind::ForcedOpen => State::ForcedOpen,
+        Kind::Disabled => State::Disabled,
+    }
+}
+
+/// The configuration reduced to what decisions need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Limits {
+    pub(crate) threshold: u32,
+    pub(crate) reset_ms: u32,
+    pub(crate) half_open_ms: u32,
+    pub(crate) permits: u32,
+    pub(crate) to_close: u32,
+}
+
+impl Limits {
+    #[inline]
+    pub(crate) const fn of(cfg: &BreakerConfig) -> Limits {
+        Limits {
+            threshold: cfg.failure_threshold,
+            reset_ms: cfg.reset_timeout.as_ticks(),
+            half_open_ms: cfg.half_open_timeout.as_ticks(),
+            permits: cfg.half_open_permits,
+            to_close: cfg.effective_successes_to_close(),
+        }
+    }
+}
+
+/// When a deadline `limit` ms after a stamp passed, given `since` (ms since
+/// the stamp, modulo 2^28) and `now`. An elapsed time beyond
+/// [`MAX_TIMEOUT_MS`] is a clock that stepped back (or a wait longer than
+/// the stamp can tell): the deadline counts as passed, and it passes *now*,
+/// not at a time computed from the wrapped difference (which would date the
+/// event up to 74 h in the past). Since every decision reads the clock after
+/// the stamp it compares, a monotonic clock never takes this branch by
+/// accident.
+const fn passed_at(since: u32, limit: u32, now: u32) -> u32 {
+    if since > MAX_TIMEOUT_MS {
+        now
+    } else {
+        now.wrapping_sub(since - limit)
+    }
+}
+
+/// The time-driven transition due at `seen.now`, if any: OPEN → HALF_OPEN
+/// once `reset_timeout` has passed since opening; HALF_OPEN → OPEN once
+/// probes have stayed unresolved for `half_open_timeout` since the first
+/// admission. A stamp not yet published by the last CAS winner counts as
+/// "not passed".
+#[inline]
+pub(crate) const fn decide_deadline(w: Word, seen: Seen, l: &Limits) -> Option<Step> {
+    if !seen.stamp.belongs_to(w.gen) {
+        return None;
+    }
+    let since = seen.stamp.since(seen.now);
+    match w.kind {
+        Kind::Open if since >= l.reset_ms => Some(Step {
+            // Same generation: no permit was admitted while OPEN, so there is
+            // nothing to invalidate, and the stamp stays valid for HALF_OPEN.
+            to: Word {
+                kind: Kind::HalfOpen,
+                ..w
+            },
+            cause: Some(Cause::ResetTimeout),
+            at: passed_at(since, l.reset_ms, seen.now),
+        }),
+        Kind::Probing if w.admitted > w.successes && since >= l.half_open_ms => Some(Step {
+            to: w.next(Kind::Open),
+            cause: Some(Cause::HalfOpenTimeout),
+            at: passed_at(since, l.half_open_ms, seen.now),
+        }),
+        _ => None,
+    }
+}
+
+/// The deadline check every decision on an OPEN or probing word starts
+/// with: `Err` is what to do first (read the clock, or make the due
+/// transition), `Ok` that no deadline is due at `seen.now`.
+#[inline]
+const fn deadline_first<R>(w: Word, seen: Option<Seen>, l: &Limits) -> Result<Seen, Decision<R>> {
+    let Some(seen) = seen else {
+        return Err(Decision::NeedClock);
+    };
+    match decide_deadline(w, seen, l) {
+        Some(step) => Err(Decision::Advance(step)),
+        None => Ok(seen),
+    }
+}
+
+/// `try_acquire`'s decision. The clock is needed only when the breaker is
+/// OPEN or half-open (the CLOSED path reads no clock).
+#[inline]
+pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> Decision<Admission> {
+    match w.kind {
+        Kind::Closed | Kind::Disabled => Decision::Done(Ok(w.gen)),
+        Kind::ForcedOpen => Decision::Done(Err((State::ForcedOpen, None))),
+        Kind::HalfOpen => {
+            let Some(seen) = seen else {
+                return Decision::NeedClock;
+            };
+            // The first probe of the episode: its admission time starts
+            // half_open_timeout.
+            let to = Word {
+                kind: Kind::Probing,
+                gen: Word::gen_after(w.gen),
+                admitted: 1,
+                successes: 0,
+                streak: w.streak,
+            };
+            Decision::Step(
+                Step {
+                    to,
+                    cause: None,
+                    at: seen.now,
+                },
+                Ok(to.gen),
+            )
+        }
+        Kind::Open | Kind::Probing => {
+            let seen = match deadline_first(w, seen, l) {
+                Ok(seen) => seen,
+                Err(first) => return first,
+            };
+            if let Kind::Open = w.kind {
+                let left = if seen.stamp.belongs_to(w.gen) {
+                    l.reset_ms - seen.stamp.since(seen.now)
+                } else {
+                    // The opener has not published its time yet: at most a
+                    // whole reset_timeout is left.
+                    l.reset_ms
+                };
+                return Decision::Done(Err((State::Open, Some(Duration::from_ticks(left)))));
+            }
+            if (w.admitted as u32) >= l.permits {
+                return Decision::Done(Err((State::HalfOpen, None)));
+            }
+            let to = Word {
+                admitted: w.admitted + 1,
+                ..w
+            };
+            if w.admitted > w.successes {
+                return Decision::Write(to, Ok(w.gen));
+            }
+            // No probe in flight: this admission restarts half_open_timeout,
+            // so it starts a new generation with a new stamp.
+            let to = Word {
+                gen: Word::gen_after(w.gen),
+                ..to
+            };
+            Decision::Step(
+                Step {
+                    to,
+                    cause: None,
+                    at: seen.now,
+                },
+                Ok(to.gen),
+            )
+        }
+    }
+}
+
+/// The decision for an outcome of a permit admitted in generation `gen`.
+///
+/// Whatever a permit reports, the word's invariants hold: `successes` never
+/// passes `admitted`, no field underflows. A probing word with no probe in
+/// flight has no current permit, so a result that finds one is a stale
+/// permit whose generation wrapped round, and it drives nothing.
+#[inline]
+pub(crate) const fn decide_outcome(
+    w: Word,
+    seen: Option<Seen>,
+    gen: u16,
+    effect: Effect,
+    l: &Limits,
+) -> Decision<()> {
+    if w.gen != gen {
+        return Decision::Done(());
+    }
+    match w.kind {
+        Kind::Closed | Kind::Disabled => match effect {
+            Effect::Release => Decision::Done(()),
+            Effect::Success if w.streak == 0 => Decision::Done(()),
+            Effect::Success => Decision::Write(Word { streak: 0, ..w }, ()),
+            Effect::Failure => {
+                let streak = w.streak_plus_one();
+                if !matches!(w.kind, Kind::Closed) || (streak as u32) < l.threshold {
+                    return Decision::Write(Word { streak, ..w }, ());
+                }
+                let Some(seen) = seen else {
+                    return Decision::NeedClock;
+                };
+                let mut to = w.next(Kind::Open);
+                to.streak = streak;
+                Decision::Step(
+                    Step {
+                        to,
+                        cause: Some(Cause::FailureThreshold),
+                        at: seen.now,
+                    },
+                    (),
+                )
+            }
+        },
+        Kind::Probing => {
+            if w.admitted <= w.successes {
+                return Decision::Done(());
+            }
+            // A result that arrives after half_open_timeout expired is late:
+            // the breaker reopened at the expiry, whoever notices it.
+            let seen = match deadline_first(w, seen, l) {
+                Ok(seen) => seen,
+                Err(first) => return first,
+            };
+            match effect {
+                Effect::Release => Decision::Write(
+                    Word {
+                        admitted: w.admitted - 1,
+                        ..w
+                    },
+                    (),
+                ),
+                Effect::Success if (w.successes as u32) + 1 < l.to_close => Decision::Write(
+                    Word {
+                        successes: w.successes + 1,
+                        streak: 0,
+                        ..w
+                    },
+                    (),
+                ),
+                Effect::Success => {
+                    let mut to = w.next(Kind::Closed);
+                    to.streak = 0;
+                    Decision::Step(
+                        Step {
+                            to,
+                            cause: Some(Cause::ProbesSucceeded),
+                            at: seen.now,
+                        },
+                        (),
+                    )
+                }
+                Effect::Failure => {
+                    let mut to = w.next(Kind::Open);
+                    to.streak = w.streak_plus_one();
+                    Decision::Step(
+                        Step {
+                            to,
+                            cause: Some(Cause::ProbeFailed),
+                            at: seen.now,
+                        },
+                        (),
+                    )
+                }
+            }
+        }
+        // No permit is ever admitted in these generations (OPEN and
+        // HALF_OPEN-before-the-first-probe admit nothing; FORCED_OPEN rejects
+        // everything), so a matching generation is a wrapped stale permit.
+        Kind::Open | Kind::HalfOpen | Kind::ForcedOpen => Decision::Done(()),
+    }
+}
+
+/// What a manual command does. Deadlines come first: a breaker whose
+/// reset_timeout passed is HALF_OPEN when the command comes, and its event
+/// says so, whoever looked before (or nobody did).
+#[inline]
+pub(crate) const fn decide_command(
+    w: Word,
+    seen: Option<Seen>,
+    cmd: Command,
+    l: &Limits,
+) -> Decision<()> {
+    if let Kind::Open | Kind::Probing = w.kind {
+        if let Err(first) = deadline_first::<()>(w, seen, l) {
+            return first;
+        }
+    }
+    let (kind, cause) = match cmd {
+        Command::Reset => (Kind::Closed, Cause::Reset),
+        Command::ForceOpen => (Kind::ForcedOpen, Cause::ForceOpen),
+        Command::Disable => (Kind::Disabled, Cause::Disable),
+    };
+    if w.kind as u8 == kind as u8 {
+        // reset() clears the streak even when already CLOSED, without a new
+        // generation: permits in flight stay current.
+        return match cmd {
+            Command::Reset if w.streak != 0 => Decision::Write(Word { streak: 0, ..w }, ()),
+            _ => Decision::Done(()),
+        };
+    }
+    let Some(seen) = seen else {
+        return Decision::NeedClock;
+    };
+    let mut to = w.next(kind);
+    if let Command::Reset = cmd {
+        to.streak = 0;
+    }
+    Decision::Step(
+        Step {
+            to,
+            cause: Some(cause),
+            at: seen.now,
+        },
+        (),
+    )
+}
+
+/// The decision of a reader (`state()`): make the transitions whose
+/// deadlines passed, then report the word.
+#[inline]
+pub(crate) const fn decide_state(w: Word, seen: Option<Seen>, l: &Limits) -> Decision<Word> {
+    if let Kind::Open | Kind::Probing = w.kind {
+        if let Err(first) = deadline_first::<Word>(w, seen, l) {
+            return first;
+        }
+    }
+    Decision::Done(w)
+}
+
+/// The decision of a snapshot: as [`decide_state`], and it always wants
+/// the stamp and the clock (to count the current segment).
+#[inline]
+pub(crate) const fn decide_observed(
+    w: Word,
+    seen: Option<Seen>,
+    l: &Limits,
+) -> Decision<(Word, Seen)> {
+    match deadline_first(w, seen, l) {
+        Ok(seen) => Decision::Done((w, seen)),
+        Err(first) => first,
+    }
+}
+
+#[cfg(test)]
+mod tests;

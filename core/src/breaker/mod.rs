@@ -1,0 +1,451 @@
+//! The circuit breaker: [`CircuitBreaker`], its [`Permit`]s, [`Outcome`] and
+//! [`CallError`].
+//!
+//! Reading order, along the path of a call:
+//! - this file: the breaker, its constructors and its public operations;
+//! - `machine`: the pure decisions (the one file to open to change how
+//!   probes are admitted or what trips the breaker);
+//! - `driver`: the one CAS loop that applies them to the state word, and
+//!   the publication of each transition;
+//! - `word`: the packed state word and stamp, drawn once;
+//! - `accounting`: time in each state, and snapshots;
+//! - `permit`: what a caller holds while its call runs, and the results.
+
+mod accounting;
+mod driver;
+mod machine;
+mod permit;
+mod word;
+
+use core::future::Future;
+
+use self::machine::{
+    decide_acquire, decide_command, decide_outcome, decide_state, Command, Decision, Effect, Limits,
+};
+use self::word::{Kind, Stamp, Word};
+use crate::clock::{Clock, Duration};
+use crate::config::{AbandonedPermit, BreakerConfig, ConfigError, Valid};
+use crate::event::{Event, NoObserver, Observer, Rejected, State};
+use crate::metrics::Counters;
+use crate::primitive::{bump, const_fn, AtomicU32, CachePadded};
+
+pub(crate) use self::machine::public_state;
+pub use self::permit::{CallError, Outcome, Permit};
+
+/// The two words every decision reads, kept on their own cache line on
+/// std-class CPUs (counters written by every call live on another).
+#[derive(Debug)]
+struct Words {
+    word: AtomicU32,
+    stamp: AtomicU32,
+}
+
+/// A lock-free circuit breaker over a [`Clock`] `C`, reporting to an
+/// [`Observer`] `O`.
+///
+/// ```
+/// use totem_core::{validated, BreakerConfig, CallError, CircuitBreaker, ManualClock, State};
+///
+/// static CLOCK: ManualClock = ManualClock::new();
+/// static BREAKER: CircuitBreaker<&ManualClock> =
+///     CircuitBreaker::new(validated!(BreakerConfig::new("sensor").failure_threshold(2)), &CLOCK);
+///
+/// for _ in 0..2 {
+///     let _ = BREAKER.call(|| Err::<(), _>("i2c nack"));
+/// }
+/// assert_eq!(BREAKER.state(), State::Open);
+/// match BREAKER.call(|| Ok::<_, &str>(1)) {
+///     Err(CallError::Rejected(r)) => assert_eq!(r.retry_after.unwrap().as_secs(), 60),
+///     other => panic!("{other:?}"),
+/// }
+/// ```
+#[derive(Debug)]
+pub struct CircuitBreaker<C, O = NoObserver> {
+    words: CachePadded<Words>,
+    counters: CachePadded<Counters>,
+    config: BreakerConfig,
+    limits: Limits,
+    clock: C,
+    observer: O,
+}
+
+impl<C: Clock> CircuitBreaker<C, NoObserver> {
+    const_fn! {
+        /// A CLOSED breaker. `const`, so it can be a `static`; get the
+        /// [`Valid`] configuration from [`validated!`](crate::validated) (a
+        /// bad value fails the build) or from `validate()`.
+        ///
+        /// ```
+        /// use totem_core::{BreakerConfig, CircuitBreaker, ManualClock};
+        /// let cfg = BreakerConfig::new("db").validate().expect("valid");
+        /// let breaker = CircuitBreaker::new(cfg, ManualClock::new());
+        /// assert!(breaker.try_acquire().is_ok());
+        /// ```
+        pub fn new(config: Valid<BreakerConfig>, clock: C) -> Self {
+            CircuitBreaker::new_with_observer(config, clock, NoObserver)
+        }
+    }
+
+    /// Validates `config` and builds the breaker, or says which field is
+    /// wrong. Time in each state is counted from here (a `const`
+    /// [`new`](Self::new) has no clock reading: it starts counting at
+    /// [`start_time_accounting`](Self::start_time_accounting)).
+    ///
+    /// ```
+    /// use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, ManualClock};
+    /// let err = CircuitBreaker::try_new(BreakerConfig::new("db").failure_threshold(0), ManualClock::new());
+    /// assert_eq!(err.unwrap_err(), ConfigError::FailureThresholdZero);
+    /// ```
+    pub fn try_new(config: BreakerConfig, clock: C) -> Result<Self, ConfigError> {
+        let breaker = Self::new(config.validate()?, clock);
+        breaker.start_time_accounting();
+        Ok(breaker)
+    }
+}
+
+impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+    const_fn! {
+        /// [`new`](CircuitBreaker::new) with an observer: `const`, so a
+        /// `static` breaker can report its events.
+        ///
+        /// ```
+        /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Event, ManualClock};
+        /// fn log(e: &Event) { let _ = e; }
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static BREAKER: CircuitBreaker<&ManualClock, fn(&Event)> = CircuitBreaker::new_with_observer(
+        ///     validated!(BreakerConfig::new("modem")),
+        ///     &CLOCK,
+        ///     log,
+        /// );
+        /// assert!(BREAKER.try_acquire().is_ok());
+        /// ```
+        pub fn new_with_observer(config: Valid<BreakerConfig>, clock: C, observer: O) -> Self {
+            let config = *config.get();
+            Self {
+                words: CachePadded(Words {
+                    word: AtomicU32::new(Word::INITIAL.encode()),
+                    stamp: AtomicU32::new(Stamp::UNANCHORED.encode()),
+                }),
+                counters: CachePadded(Counters::new()),
+                limits: Limits::of(&config),
+                config,
+                clock,
+                observer,
+            }
+        }
+    }
+
+    /// The same breaker reporting to `observer`.
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Event, ManualClock};
+    /// let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock)
+    ///     .with_observer(totem_core::ObserverFn(|e: &Event| { let _ = e; }));
+    /// assert!(b.try_acquire().is_ok());
+    /// ```
+    pub fn with_observer<O2: Observer>(self, observer: O2) -> CircuitBreaker<C, O2> {
+        CircuitBreaker {
+            words: self.words,
+            counters: self.counters,
+            config: self.config,
+            limits: self.limits,
+            clock: self.clock,
+            observer,
+        }
+    }
+
+    /// The configuration.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// assert_eq!(b.config().name, "db");
+    /// ```
+    pub fn config(&self) -> &BreakerConfig {
+        &self.config
+    }
+
+    /// The name from the configuration.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// assert_eq!(b.name(), "db");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.config.name
+    }
+
+    /// The clock.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, Clock, ManualClock};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// assert_eq!(b.clock().now().as_ticks(), 0);
+    /// ```
+    pub fn clock(&self) -> &C {
+        &self.clock
+    }
+
+    /// Asks for a call slot. `Ok(permit)`: run the operation, then record its
+    /// outcome on the permit. `Err`: the breaker refused; do not run it.
+    ///
+    /// The CLOSED path is one atomic load: no clock read, no write.
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
+    /// let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// match b.try_acquire() {
+    ///     Ok(permit) => permit.success(),
+    ///     Err(rejected) => println!("not now: {rejected}"),
+    /// };
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> Result<Permit<'_, C, O>, Rejected> {
+        let w = self.load_word();
+        if let Kind::Closed = w.kind {
+            return Ok(Permit::new(self, w.gen));
+        }
+        self.acquire_slow(w)
+    }
+
+    #[cold]
+    fn acquire_slow(&self, w: Word) -> Result<Permit<'_, C, O>, Rejected> {
+        match self.drive(w, |w, seen| decide_acquire(w, seen, &self.limits)) {
+            Ok(gen) => Ok(Permit::new(self, gen)),
+            Err((state, retry_after)) => Err(self.reject(state, retry_after)),
+        }
+    }
+
+    #[cold]
+    fn reject(&self, state: State, retry_after: Option<Duration>) -> Rejected {
+        bump(&self.counters.0.rejected);
+        let rejected = Rejected {
+            name: self.config.name,
+            state,
+            retry_after,
+        };
+        self.observer.on_event(&Event::Rejected(rejected));
+        rejected
+    }
+
+    /// The current state. A breaker whose `reset_timeout` has passed reads
+    /// HALF_OPEN (the transition is made, and its event emitted, by whoever
+    /// looks first, stamped with the deadline's time). No clock is read when
+    /// CLOSED.
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Duration, ManualClock, State};
+    /// let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(
+    ///     validated!(BreakerConfig::new("db").failure_threshold(1).reset_timeout(Duration::from_secs(5))),
+    ///     &clock,
+    /// );
+    /// let _ = b.call(|| Err::<(), _>(()));
+    /// assert_eq!(b.state(), State::Open);
+    /// clock.advance(Duration::from_secs(5));
+    /// assert_eq!(b.state(), State::HalfOpen);
+    /// ```
+    pub fn state(&self) -> State {
+        let w = self.drive(self.load_word(), |w, seen| {
+            decide_state(w, seen, &self.limits)
+        });
+        public_state(w.kind)
+    }
+
+    /// Failures since the last success or `reset()` (saturates at 511).
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// let _ = b.call(|| Err::<(), _>(()));
+    /// assert_eq!(b.consecutive_failures(), 1);
+    /// ```
+    pub fn consecutive_failures(&self) -> u32 {
+        self.load_word().streak as u32
+    }
+
+    fn command(&self, cmd: Command) {
+        self.drive(self.load_word(), |w, seen| {
+            decide_command(w, seen, cmd, &self.limits)
+        });
+        if let Command::Reset = cmd {
+            self.counters.0.rebase();
+        }
+    }
+
+    /// Returns to CLOSED from any state, clearing the streak and the
+    /// half-open episode. Totals are never reset; the success rate restarts.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, State};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// b.force_open();
+    /// b.reset();
+    /// assert_eq!(b.state(), State::Closed);
+    /// ```
+    pub fn reset(&self) {
+        self.command(Command::Reset);
+    }
+
+    /// Opens the breaker until `reset()`: everything is rejected and it never
+    /// half-opens by itself.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, State};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// b.force_open();
+    /// assert!(b.try_acquire().is_err());
+    /// ```
+    pub fn force_open(&self) {
+        self.command(Command::ForceOpen);
+    }
+
+    /// Disables the breaker until `reset()`: everything passes, nothing trips
+    /// (outcomes are still counted).
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, State};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db").failure_threshold(1)), &clock);
+    /// b.disable();
+    /// let _ = b.call(|| Err::<(), _>(()));
+    /// assert_eq!(b.state(), State::Disabled);
+    /// ```
+    pub fn disable(&self) {
+        self.command(Command::Disable);
+    }
+
+    /// Runs `op` if the breaker allows it; `Ok` is a success and `Err` a
+    /// failure. A rejected call does not run `op`. A panic in `op` counts as
+    /// an abandoned permit.
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
+    /// let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// assert_eq!(b.call(|| Ok::<_, ()>(42)).unwrap(), 42);
+    /// ```
+    #[inline]
+    pub fn call<T, E>(&self, op: impl FnOnce() -> Result<T, E>) -> Result<T, CallError<E>> {
+        self.call_classified(Outcome::of, op)
+    }
+
+    /// Like [`call`](Self::call), with `classify` deciding what the result
+    /// means (so `Ok(503)` can be a failure and a "not found" can be
+    /// ignored). The result is returned unchanged.
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, Outcome, State};
+    /// let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("http").failure_threshold(1)), &clock);
+    /// let status = b.call_classified(
+    ///     |r: &Result<u16, ()>| if matches!(r, Ok(s) if *s < 500) { Outcome::Success } else { Outcome::Failure },
+    ///     || Ok(503),
+    /// );
+    /// assert_eq!(status.unwrap(), 503);
+    /// assert_eq!(b.state(), State::Open);
+    /// ```
+    #[inline(always)]
+    pub fn call_classified<T, E>(
+        &self,
+        classify: impl FnOnce(&Result<T, E>) -> Outcome,
+        op: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, CallError<E>> {
+        let permit = self.try_acquire().map_err(CallError::Rejected)?;
+        let result = op();
+        permit.record(classify(&result));
+        result.map_err(CallError::Inner)
+    }
+
+    /// The async form of [`call`](Self::call): the permit is held across the
+    /// `.await`, and a future dropped before it completes (a timeout, a
+    /// cancelled task) counts as an abandoned permit. No runtime needed.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// let fut = b.call_async(|| async { Ok::<_, ()>(1) });
+    /// # let _ = fut;
+    /// ```
+    pub async fn call_async<T, E, F>(&self, op: impl FnOnce() -> F) -> Result<T, CallError<E>>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        self.call_classified_async(Outcome::of, op).await
+    }
+
+    /// The async form of [`call_classified`](Self::call_classified).
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, Outcome};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// let fut = b.call_classified_async(|_: &Result<(), ()>| Outcome::Ignore, || async { Ok(()) });
+    /// # let _ = fut;
+    /// ```
+    pub async fn call_classified_async<T, E, F>(
+        &self,
+        classify: impl FnOnce(&Result<T, E>) -> Outcome,
+        op: impl FnOnce() -> F,
+    ) -> Result<T, CallError<E>>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        let permit = self.try_acquire().map_err(CallError::Rejected)?;
+        let result = op().await;
+        permit.record(classify(&result));
+        result.map_err(CallError::Inner)
+    }
+
+    #[inline]
+    pub(super) fn on_outcome(&self, gen: u16, outcome: Outcome) {
+        let c = &self.counters.0;
+        match outcome {
+            Outcome::Success => {
+                // The hot path, decided inline by the same pure function: a
+                // current CLOSED permit with no streak to clear writes
+                // nothing. The word is loaded before the shared counter's
+                // RMW so that, under contention, the two RMWs of successive
+                // calls are not spaced by the decision.
+                let w = self.load_word();
+                bump(&c.successes);
+                if let Decision::Done(()) =
+                    decide_outcome(w, None, gen, Effect::Success, &self.limits)
+                {
+                    return;
+                }
+                self.apply_outcome(gen, Effect::Success);
+            }
+            Outcome::Failure => {
+                bump(&c.failures);
+                self.apply_outcome(gen, Effect::Failure);
+            }
+            Outcome::Ignore => {
+                bump(&c.ignored);
+                self.apply_outcome(gen, Effect::Release);
+            }
+        }
+    }
+
+    pub(super) fn abandon(&self, gen: u16) {
+        let c = &self.counters.0;
+        bump(&c.abandoned);
+        match self.config.abandoned {
+            AbandonedPermit::Failure => {
+                bump(&c.failures);
+                self.apply_outcome(gen, Effect::Failure);
+            }
+            AbandonedPermit::Neutral => self.apply_outcome(gen, Effect::Release),
+        }
+    }
+}

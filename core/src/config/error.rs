@@ -1,0 +1,180 @@
+//! [`ConfigError`]: every rule a configuration can break, naming the field.
+
+/// Why a configuration was refused: the field, and the rule it broke.
+///
+/// ```
+/// use totem_core::{BreakerConfig, ConfigError};
+/// let err = BreakerConfig::new("x").half_open_permits(0).validate().unwrap_err();
+/// assert_eq!(err, ConfigError::HalfOpenPermitsZero);
+/// assert_eq!(err.field(), "half_open_permits");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `failure_threshold` is 0.
+    FailureThresholdZero,
+    /// `failure_threshold` is above [`MAX_FAILURE_THRESHOLD`](crate::MAX_FAILURE_THRESHOLD).
+    FailureThresholdTooLarge,
+    /// `reset_timeout` is zero.
+    ResetTimeoutZero,
+    /// `reset_timeout` is above [`MAX_TIMEOUT_MS`](crate::MAX_TIMEOUT_MS).
+    ResetTimeoutTooLong,
+    /// `half_open_timeout` is zero.
+    HalfOpenTimeoutZero,
+    /// `half_open_timeout` is above [`MAX_TIMEOUT_MS`](crate::MAX_TIMEOUT_MS).
+    HalfOpenTimeoutTooLong,
+    /// `half_open_permits` is 0.
+    HalfOpenPermitsZero,
+    /// `half_open_permits` is above [`MAX_HALF_OPEN_PERMITS`](crate::MAX_HALF_OPEN_PERMITS).
+    HalfOpenPermitsTooLarge,
+    /// `successes_to_close` is 0.
+    SuccessesToCloseZero,
+    /// `successes_to_close` is larger than `half_open_permits`.
+    SuccessesToCloseAbovePermits,
+    /// `max_attempts` is 0 (it counts the first call, so at least 1).
+    MaxAttemptsZero,
+    /// `initial_delay` is zero: every jitter mode would then retry at once,
+    /// a hot loop against a dependency that is down.
+    InitialDelayZero,
+    /// `initial_delay` is larger than `max_delay`.
+    InitialDelayAboveMaxDelay,
+    /// `max_delay` is above [`MAX_DELAY_MS`](crate::MAX_DELAY_MS).
+    MaxDelayTooLong,
+    /// `backoff_factor` is below 1.
+    BackoffFactorBelowOne,
+    /// `backoff_factor` was built as a ratio with a zero denominator.
+    BackoffFactorZeroDenominator,
+    /// `backoff_factor` does not fit 16.16 fixed point (65535 and more).
+    BackoffFactorTooLarge,
+    /// `deadline` is zero.
+    DeadlineZero,
+    /// `deadline` is above [`MAX_DELAY_MS`](crate::MAX_DELAY_MS).
+    DeadlineTooLong,
+}
+
+impl ConfigError {
+    /// The configuration field at fault.
+    ///
+    /// ```
+    /// # use totem_core::ConfigError;
+    /// assert_eq!(ConfigError::MaxAttemptsZero.field(), "max_attempts");
+    /// ```
+    pub const fn field(&self) -> &'static str {
+        match self {
+            Self::FailureThresholdZero | Self::FailureThresholdTooLarge => "failure_threshold",
+            Self::ResetTimeoutZero | Self::ResetTimeoutTooLong => "reset_timeout",
+            Self::HalfOpenTimeoutZero | Self::HalfOpenTimeoutTooLong => "half_open_timeout",
+            Self::HalfOpenPermitsZero | Self::HalfOpenPermitsTooLarge => "half_open_permits",
+            Self::SuccessesToCloseZero | Self::SuccessesToCloseAbovePermits => "successes_to_close",
+            Self::MaxAttemptsZero => "max_attempts",
+            Self::InitialDelayZero | Self::InitialDelayAboveMaxDelay => "initial_delay",
+            Self::MaxDelayTooLong => "max_delay",
+            Self::BackoffFactorBelowOne
+            | Self::BackoffFactorZeroDenominator
+            | Self::BackoffFactorTooLarge => "backoff_factor",
+            Self::DeadlineZero | Self::DeadlineTooLong => "deadline",
+        }
+    }
+
+    /// A sentence naming the field and the rule (also the compile error of
+    /// [`validated!`](crate::validated)).
+    ///
+    /// ```
+    /// # use totem_core::ConfigError;
+    /// assert_eq!(
+    ///     ConfigError::SuccessesToCloseAbovePermits.message(),
+    ///     "BreakerConfig.successes_to_close must not exceed half_open_permits"
+    /// );
+    /// ```
+    pub const fn message(&self) -> &'static str {
+        match self {
+            Self::FailureThresholdZero => "BreakerConfig.failure_threshold must be at least 1",
+            Self::FailureThresholdTooLarge => {
+                "BreakerConfig.failure_threshold must be at most 511 (MAX_FAILURE_THRESHOLD)"
+            }
+            Self::ResetTimeoutZero => "BreakerConfig.reset_timeout must be greater than zero",
+            Self::ResetTimeoutTooLong => {
+                "BreakerConfig.reset_timeout must be at most 134217727 ms, about 37 h (MAX_TIMEOUT_MS)"
+            }
+            Self::HalfOpenTimeoutZero => {
+                "BreakerConfig.half_open_timeout must be greater than zero"
+            }
+            Self::HalfOpenTimeoutTooLong => {
+                "BreakerConfig.half_open_timeout must be at most 134217727 ms, about 37 h (MAX_TIMEOUT_MS)"
+            }
+            Self::HalfOpenPermitsZero => "BreakerConfig.half_open_permits must be at least 1",
+            Self::HalfOpenPermitsTooLarge => {
+                "BreakerConfig.half_open_permits must be at most 31 (MAX_HALF_OPEN_PERMITS)"
+            }
+            Self::SuccessesToCloseZero => "BreakerConfig.successes_to_close must be at least 1",
+            Self::SuccessesToCloseAbovePermits => {
+                "BreakerConfig.successes_to_close must not exceed half_open_permits"
+            }
+            Self::MaxAttemptsZero => {
+                "RetryConfig.max_attempts must be at least 1 (it counts the first call)"
+            }
+            Self::InitialDelayZero => {
+                "RetryConfig.initial_delay must be at least 1 ms (zero retries at once, in a hot loop)"
+            }
+            Self::InitialDelayAboveMaxDelay => {
+                "RetryConfig.initial_delay must not exceed max_delay"
+            }
+            Self::MaxDelayTooLong => {
+                "RetryConfig.max_delay must be at most 2147483647 ms, about 24.8 days (MAX_DELAY_MS)"
+            }
+            Self::BackoffFactorBelowOne => "RetryConfig.backoff_factor must be at least 1",
+            Self::BackoffFactorZeroDenominator => {
+                "RetryConfig.backoff_factor must not be a ratio with a zero denominator"
+            }
+            Self::BackoffFactorTooLarge => {
+                "RetryConfig.backoff_factor must be below 65536 (16.16 fixed point)"
+            }
+            Self::DeadlineZero => "RetryConfig.deadline must be greater than zero",
+            Self::DeadlineTooLong => {
+                "RetryConfig.deadline must be at most 2147483647 ms, about 24.8 days (MAX_DELAY_MS)"
+            }
+        }
+    }
+}
+
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+impl core::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::string::ToString;
+
+    use super::ConfigError::*;
+    use crate::limits::{
+        MAX_DELAY_MS, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS,
+    };
+
+    #[test]
+    fn messages_quote_the_limits_they_enforce() {
+        // The messages are literals (a `const fn` cannot format): this keeps
+        // them in step with the limits.
+        let quoted = [
+            (FailureThresholdTooLarge, MAX_FAILURE_THRESHOLD),
+            (ResetTimeoutTooLong, MAX_TIMEOUT_MS),
+            (HalfOpenTimeoutTooLong, MAX_TIMEOUT_MS),
+            (HalfOpenPermitsTooLarge, MAX_HALF_OPEN_PERMITS),
+            (MaxDelayTooLong, MAX_DELAY_MS),
+            (DeadlineTooLong, MAX_DELAY_MS),
+        ];
+        for (e, limit) in quoted {
+            assert!(
+                e.message().contains(&limit.to_string()),
+                "{e:?}: {}",
+                e.message()
+            );
+            assert!(e.message().contains(e.field()), "{e:?}");
+        }
+    }
+}

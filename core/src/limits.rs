@@ -1,0 +1,80 @@
+//! Every limit a configuration is checked against, in one place, with the
+//! reason for each: the breaker's come from the widths of its packed state
+//! word (one `AtomicU32`, so it stays lock-free on a Cortex-M4), the retry's
+//! from the wrapping 32-bit millisecond clock.
+
+// The widths of the breaker word's fields (drawn in `breaker::word`): they
+// sum to 32, and each sets one of the limits below.
+pub(crate) const KIND_BITS: u32 = 3;
+pub(crate) const GEN_BITS: u32 = 10;
+pub(crate) const SLOT_BITS: u32 = 5;
+pub(crate) const STREAK_BITS: u32 = 9;
+/// Bits of time in a stamp (the rest is a 4-bit generation tag).
+pub(crate) const STAMP_TIME_BITS: u32 = 28;
+
+const _: () = assert!(KIND_BITS + GEN_BITS + 2 * SLOT_BITS + STREAK_BITS == 32);
+
+/// The most half-open permits a breaker can have (5-bit field).
+///
+/// ```
+/// use totem_core::{BreakerConfig, MAX_HALF_OPEN_PERMITS};
+/// assert!(BreakerConfig::new("x").half_open_permits(MAX_HALF_OPEN_PERMITS).validate().is_ok());
+/// assert!(BreakerConfig::new("x").half_open_permits(MAX_HALF_OPEN_PERMITS + 1).validate().is_err());
+/// ```
+pub const MAX_HALF_OPEN_PERMITS: u32 = (1 << SLOT_BITS) - 1;
+/// The largest `failure_threshold` (the 9-bit streak saturates here).
+///
+/// ```
+/// use totem_core::{BreakerConfig, MAX_FAILURE_THRESHOLD};
+/// assert_eq!(MAX_FAILURE_THRESHOLD, 511);
+/// assert!(BreakerConfig::new("x").failure_threshold(512).validate().is_err());
+/// ```
+pub const MAX_FAILURE_THRESHOLD: u32 = (1 << STREAK_BITS) - 1;
+/// How many generations it takes for the generation to come round again: a
+/// permit held across exactly this many (or a multiple) could be mistaken for
+/// a current one. The generation advances on every state change except
+/// OPEN → HALF_OPEN, and on every half-open probe admitted while no other
+/// is in flight. A mistaken permit cannot corrupt the breaker: it resolves a
+/// probe in flight, or drives nothing.
+///
+/// ```
+/// assert_eq!(totem_core::GENERATIONS, 1024);
+/// ```
+pub const GENERATIONS: u32 = 1 << GEN_BITS;
+
+/// The longest `reset_timeout` / `half_open_timeout`, in milliseconds:
+/// 2^27 − 1 ms, about 37 h 16 min. Elapsed times are taken modulo 2^28 ms, and
+/// half of that range is kept to tell a clock that stepped back from a long
+/// wait.
+///
+/// ```
+/// use totem_core::{BreakerConfig, Duration, MAX_TIMEOUT_MS};
+/// assert_eq!(MAX_TIMEOUT_MS, 134_217_727);
+/// let too_long = BreakerConfig::new("x").reset_timeout(Duration::from_ticks(MAX_TIMEOUT_MS + 1));
+/// assert!(too_long.validate().is_err());
+/// ```
+pub const MAX_TIMEOUT_MS: u32 = (1 << (STAMP_TIME_BITS - 1)) - 1;
+
+/// The longest `max_delay` and `deadline`: 2^31 − 1 ms (about 24.8 days),
+/// half the wrapping 32-bit millisecond clock, so elapsed time stays
+/// unambiguous.
+///
+/// It also bounds what a deadline can charge for one step (an attempt and the
+/// sleep before it): a clock that jumps forward by 2^31 ms or more within a
+/// step reads as one that stepped back, and that step is charged nothing.
+///
+/// ```
+/// use totem_core::{Duration, RetryConfig, MAX_DELAY_MS};
+/// assert!(RetryConfig::new("x").max_delay(Duration::from_ticks(MAX_DELAY_MS)).validate().is_ok());
+/// ```
+pub const MAX_DELAY_MS: u32 = i32::MAX as u32;
+
+/// How many error classes the retry metrics keep apart.
+///
+/// ```
+/// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
+/// # let clock = ManualClock::new();
+/// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+/// assert_eq!(retry.snapshot().errors_by_class.len(), totem_core::ERROR_CLASSES);
+/// ```
+pub const ERROR_CLASSES: usize = 8;

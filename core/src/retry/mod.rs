@@ -1,0 +1,557 @@
+//! Retry: [`Retry`] runs an operation again after a growing, jittered delay,
+//! blocking ([`Retry::call`]) or async ([`Retry::call_async`]).
+//!
+//! Reading order, along the path of a call:
+//! - this file: the retry, its constructors and its calls;
+//! - `run`: what happens after each attempt (give up, or sleep how long);
+//! - `backoff`: the schedule of delays and its jitter;
+//! - `policy`: what is retried, and the error the caller gets.
+
+mod backoff;
+mod policy;
+mod run;
+
+use core::future::Future;
+
+use self::backoff::fold_seed;
+use self::run::{finish, Ending, Next, Run};
+use crate::breaker::{CallError, CircuitBreaker};
+use crate::clock::{Clock, Duration};
+use crate::config::{ConfigError, RetryConfig, Valid};
+use crate::event::{GiveUp, NoObserver, Observer};
+use crate::limits::ERROR_CLASSES;
+use crate::metrics::RetrySnapshot;
+use crate::primitive::{bump, const_fn, read, AtomicCounter, AtomicU32, Ordering};
+
+pub use self::backoff::{Backoff, SharedRng};
+pub use self::policy::{NotRejected, RetryError, RetryErrors, RetryPolicy};
+
+/// Something that can wait asynchronously (an Embassy `Timer`, a Tokio
+/// sleep). The core has no runtime of its own.
+///
+/// # Contract
+///
+/// An implementation:
+/// - MUST complete no earlier than `delay` after it is first polled (round a
+///   delay shorter than its tick up to one tick, never down to zero).
+/// - MUST NOT block the thread: it returns a future that yields.
+/// - MUST be cancel-safe: dropping the future cancels the wait.
+///
+/// ```
+/// use core::future::Future;
+/// use totem_core::{Duration, Sleeper};
+/// struct Instant0;
+/// impl Sleeper for Instant0 {
+///     fn sleep(&self, _delay: Duration) -> impl Future<Output = ()> {
+///         core::future::ready(())
+///     }
+/// }
+/// # let _ = Instant0.sleep(Duration::from_millis(1));
+/// ```
+pub trait Sleeper {
+    /// Waits for `delay`.
+    fn sleep(&self, delay: Duration) -> impl Future<Output = ()>;
+}
+
+impl<S: Sleeper + ?Sized> Sleeper for &S {
+    fn sleep(&self, delay: Duration) -> impl Future<Output = ()> {
+        (**self).sleep(delay)
+    }
+}
+
+/// The retry's counters.
+#[derive(Debug)]
+struct Counters {
+    succeeded: AtomicCounter,
+    failed: AtomicCounter,
+    abandoned: AtomicCounter,
+    retries: AtomicCounter,
+    delay_ms: AtomicCounter,
+    errors: [AtomicCounter; ERROR_CLASSES],
+}
+
+/// Retries an operation with exponential backoff and jitter.
+///
+/// ```
+/// use totem_core::{validated, Duration, ManualClock, Retry, RetryConfig};
+/// let clock = ManualClock::new();
+/// let retry = Retry::new(validated!(RetryConfig::new("notify")), &clock, 0x5eed);
+/// let mut calls = 0;
+/// let mut slept = Vec::new();
+/// let result = retry.call(
+///     |d| slept.push(d.as_ticks()),
+///     || { calls += 1; if calls < 3 { Err("busy") } else { Ok("sent") } },
+/// );
+/// assert_eq!(result.unwrap(), "sent");
+/// assert_eq!(slept, [1_000, 2_000]);
+/// ```
+#[derive(Debug)]
+pub struct Retry<C, O = NoObserver> {
+    config: Valid<RetryConfig>,
+    clock: C,
+    observer: O,
+    rng: AtomicU32,
+    counters: Counters,
+}
+
+impl<C: Clock> Retry<C, NoObserver> {
+    const_fn! {
+        /// A retry. `seed` seeds the jitter: give each device its own (a chip
+        /// ID, a factory serial; `totem-std` seeds from the OS). `const`, so
+        /// it can be a `static`; see also [`reseed`](Self::reseed).
+        ///
+        /// ```
+        /// use totem_core::{validated, ManualClock, Retry, RetryConfig};
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static RETRY: Retry<&ManualClock> =
+        ///     Retry::new(validated!(RetryConfig::new("modem")), &CLOCK, 0);
+        /// RETRY.reseed(0xC0FFEE); // e.g. the chip's unique ID, at boot
+        /// ```
+        pub fn new(config: Valid<RetryConfig>, clock: C, seed: u64) -> Self {
+            Retry::new_with_observer(config, clock, seed, NoObserver)
+        }
+    }
+
+    /// Validates `config` and builds the retry, or says which field is wrong.
+    ///
+    /// ```
+    /// use totem_core::{ConfigError, ManualClock, Retry, RetryConfig};
+    /// let err = Retry::try_new(RetryConfig::new("x").max_attempts(0), ManualClock::new(), 1);
+    /// assert_eq!(err.unwrap_err(), ConfigError::MaxAttemptsZero);
+    /// ```
+    pub fn try_new(config: RetryConfig, clock: C, seed: u64) -> Result<Self, ConfigError> {
+        Ok(Self::new(config.validate()?, clock, seed))
+    }
+}
+
+impl<C: Clock, O: Observer> Retry<C, O> {
+    const_fn! {
+        /// [`new`](Retry::new) with an observer: `const`, so a `static`
+        /// retry can report its events.
+        ///
+        /// ```
+        /// use totem_core::{validated, Event, ManualClock, Retry, RetryConfig};
+        /// fn log(e: &Event) { let _ = e; }
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static RETRY: Retry<&ManualClock, fn(&Event)> =
+        ///     Retry::new_with_observer(validated!(RetryConfig::new("modem")), &CLOCK, 0, log);
+        /// assert_eq!(RETRY.config().max_attempts, 3);
+        /// ```
+        pub fn new_with_observer(config: Valid<RetryConfig>, clock: C, seed: u64, observer: O) -> Self {
+            Self {
+                config,
+                clock,
+                observer,
+                rng: AtomicU32::new(fold_seed(seed)),
+                counters: Counters {
+                    succeeded: AtomicCounter::new(0),
+                    failed: AtomicCounter::new(0),
+                    abandoned: AtomicCounter::new(0),
+                    retries: AtomicCounter::new(0),
+                    delay_ms: AtomicCounter::new(0),
+                    errors: [
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                    ],
+                },
+            }
+        }
+    }
+
+    /// The same retry reporting to `observer`.
+    ///
+    /// ```
+    /// # use totem_core::{validated, Event, ManualClock, Retry, RetryConfig};
+    /// # let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1)
+    ///     .with_observer(totem_core::ObserverFn(|e: &Event| println!("{e:?}")));
+    /// # let _ = retry;
+    /// ```
+    pub fn with_observer<O2: Observer>(self, observer: O2) -> Retry<C, O2> {
+        Retry {
+            config: self.config,
+            clock: self.clock,
+            observer,
+            rng: self.rng,
+            counters: self.counters,
+        }
+    }
+
+    /// The configuration.
+    ///
+    /// ```
+    /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
+    /// # let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+    /// assert_eq!(retry.config().max_attempts, 3);
+    /// ```
+    pub fn config(&self) -> &RetryConfig {
+        self.config.get()
+    }
+
+    /// Restarts the jitter sequence from `seed` (for a `static` seeded at
+    /// boot). The same seed gives the same delays.
+    ///
+    /// ```
+    /// # use totem_core::{validated, Jitter, ManualClock, Retry, RetryConfig};
+    /// # let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("x").jitter(Jitter::Full)), &clock, 0);
+    /// retry.reseed(42);
+    /// let a: Vec<_> = retry.schedule().collect();
+    /// retry.reseed(42);
+    /// assert_eq!(a, retry.schedule().collect::<Vec<_>>());
+    /// ```
+    pub fn reseed(&self, seed: u64) {
+        // Relaxed: the generator state publishes nothing else.
+        self.rng.store(fold_seed(seed), Ordering::Relaxed);
+    }
+
+    /// The delay schedule of one call, drawing jitter from this retry's
+    /// generator.
+    ///
+    /// ```
+    /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
+    /// # let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+    /// let delays: Vec<u32> = retry.schedule().map(|d| d.as_ticks()).collect();
+    /// assert_eq!(delays, [1_000, 2_000]);
+    /// ```
+    pub fn schedule(&self) -> Backoff<SharedRng<'_>> {
+        Backoff::new(&self.config, SharedRng(&self.rng))
+    }
+
+    /// Runs `op` until it succeeds, the policy says stop, attempts run out or
+    /// the deadline would be passed, calling `sleep` between attempts. Every
+    /// `Err` is retried; see [`call_if`](Self::call_if).
+    ///
+    /// ```
+    /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
+    /// # let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+    /// assert_eq!(retry.call(|_| {}, || Ok::<_, ()>(5)).unwrap(), 5);
+    /// ```
+    #[inline]
+    pub fn call<T, E>(
+        &self,
+        sleep: impl FnMut(Duration),
+        op: impl FnMut() -> Result<T, E>,
+    ) -> Result<T, RetryError<E>> {
+        self.call_if(&RetryErrors, sleep, op)
+    }
+
+    /// [`call`](Self::call) with a [`RetryPolicy`] deciding what is retried.
+    ///
+    /// ```
+    /// # use totem_core::{validated, GiveUp, ManualClock, Retry, RetryConfig};
+    /// # let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+    /// let only_busy = |r: &Result<(), &str>| matches!(r, Err("busy"));
+    /// let err = retry.call_if(&only_busy, |_| {}, || Err("forbidden")).unwrap_err();
+    /// assert_eq!((err.attempts, err.reason), (1, GiveUp::NotRetryable));
+    /// ```
+    pub fn call_if<T, E>(
+        &self,
+        policy: &impl RetryPolicy<T, E>,
+        mut sleep: impl FnMut(Duration),
+        mut op: impl FnMut() -> Result<T, E>,
+    ) -> Result<T, RetryError<E>> {
+        let ending = Ending::arm(self);
+        let started = Run::start(self);
+        let mut result = match self.first(op(), policy) {
+            Ok(done) => return ending.ended(done),
+            Err(result) => result,
+        };
+        let mut run = Run::new(self, started);
+        loop {
+            match run.after(result, policy) {
+                Next::Return(r) => return ending.ended(r),
+                Next::Sleep(d) => {
+                    sleep(d);
+                    run.retrying(d);
+                }
+            }
+            result = op();
+        }
+    }
+
+    /// The first attempt is the hot path: a success that needs no retry
+    /// returns at once (no schedule, no clock, one counter); anything else
+    /// comes back as `Err` to enter the retry loop.
+    #[inline(always)]
+    #[allow(clippy::type_complexity)]
+    fn first<T, E>(
+        &self,
+        result: Result<T, E>,
+        policy: &impl RetryPolicy<T, E>,
+    ) -> Result<Result<T, RetryError<E>>, Result<T, E>> {
+        if result.is_ok() && !policy.should_retry(&result) {
+            if self.config.get().metrics {
+                bump(&self.counters.succeeded);
+            }
+            Ok(finish(result, 1, GiveUp::NotRetryable))
+        } else {
+            Err(result)
+        }
+    }
+
+    /// Retry around a breaker: each attempt goes through `breaker`, and a
+    /// rejection stops the retries at once (it is returned, not retried).
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CallError, CircuitBreaker, GiveUp, ManualClock, Retry, RetryConfig};
+    /// let clock = ManualClock::new();
+    /// let breaker = CircuitBreaker::new(validated!(BreakerConfig::new("db").failure_threshold(2)), &clock);
+    /// let retry = Retry::new(validated!(RetryConfig::new("db").max_attempts(5)), &clock, 1);
+    /// let err = retry.call_through(&breaker, |_| {}, || Err::<(), _>("down")).unwrap_err();
+    /// assert!(matches!(err.error, CallError::Rejected(_)));
+    /// assert_eq!((err.attempts, err.reason), (3, GiveUp::NotRetryable));
+    /// ```
+    pub fn call_through<T, E, BC: Clock, BO: Observer>(
+        &self,
+        breaker: &CircuitBreaker<BC, BO>,
+        sleep: impl FnMut(Duration),
+        mut op: impl FnMut() -> Result<T, E>,
+    ) -> Result<T, RetryError<CallError<E>>> {
+        self.call_if(&NotRejected, sleep, || breaker.call(&mut op))
+    }
+
+    /// The async retry loop, sleeping with `sleeper`. Every `Err` is retried.
+    ///
+    /// ```
+    /// # use totem_core::{validated, Duration, ManualClock, Retry, RetryConfig, Sleeper};
+    /// # use core::future::Future;
+    /// # struct NoWait;
+    /// # impl Sleeper for NoWait { fn sleep(&self, _: Duration) -> impl Future<Output = ()> { core::future::ready(()) } }
+    /// # let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+    /// let fut = retry.call_async(&NoWait, || async { Ok::<_, ()>(1) });
+    /// # let _ = fut;
+    /// ```
+    pub async fn call_async<T, E, F>(
+        &self,
+        sleeper: &impl Sleeper,
+        op: impl FnMut() -> F,
+    ) -> Result<T, RetryError<E>>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        self.call_async_if(&RetryErrors, sleeper, op).await
+    }
+
+    /// The async retry loop with a [`RetryPolicy`].
+    ///
+    /// ```
+    /// # use totem_core::{validated, Duration, ManualClock, Retry, RetryConfig, Sleeper};
+    /// # use core::future::Future;
+    /// # struct NoWait;
+    /// # impl Sleeper for NoWait { fn sleep(&self, _: Duration) -> impl Future<Output = ()> { core::future::ready(()) } }
+    /// # let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+    /// let fut = retry.call_async_if(&|r: &Result<(), ()>| r.is_err(), &NoWait, || async { Ok(()) });
+    /// # let _ = fut;
+    /// ```
+    pub async fn call_async_if<T, E, F>(
+        &self,
+        policy: &impl RetryPolicy<T, E>,
+        sleeper: &impl Sleeper,
+        mut op: impl FnMut() -> F,
+    ) -> Result<T, RetryError<E>>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        self.drive(policy, sleeper, async || op().await).await
+    }
+
+    /// The async retry loop over one attempt function (an async closure, so
+    /// an attempt may borrow what the caller captured, like a breaker).
+    async fn drive<T, E>(
+        &self,
+        policy: &impl RetryPolicy<T, E>,
+        sleeper: &impl Sleeper,
+        mut attempt: impl AsyncFnMut() -> Result<T, E>,
+    ) -> Result<T, RetryError<E>> {
+        let ending = Ending::arm(self);
+        let started = Run::start(self);
+        let mut result = match self.first(attempt().await, policy) {
+            Ok(done) => return ending.ended(done),
+            Err(result) => result,
+        };
+        let mut run = Run::new(self, started);
+        loop {
+            match run.after(result, policy) {
+                Next::Return(r) => return ending.ended(r),
+                Next::Sleep(d) => {
+                    sleeper.sleep(d).await;
+                    run.retrying(d);
+                }
+            }
+            result = attempt().await;
+        }
+    }
+
+    /// The async form of [`call_through`](Self::call_through): each attempt
+    /// goes through `breaker` (`op` runs only when it is admitted), and a
+    /// rejection stops the retries.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, Duration, ManualClock, Retry, RetryConfig, Sleeper};
+    /// # use core::future::Future;
+    /// # struct NoWait;
+    /// # impl Sleeper for NoWait { fn sleep(&self, _: Duration) -> impl Future<Output = ()> { core::future::ready(()) } }
+    /// # let clock = ManualClock::new();
+    /// let breaker = CircuitBreaker::new(validated!(BreakerConfig::new("db")), &clock);
+    /// let retry = Retry::new(validated!(RetryConfig::new("db")), &clock, 1);
+    /// let fut = retry.call_through_async(&breaker, &NoWait, || async { Ok::<_, ()>(1) });
+    /// # let _ = fut;
+    /// ```
+    pub async fn call_through_async<T, E, F, BC: Clock, BO: Observer>(
+        &self,
+        breaker: &CircuitBreaker<BC, BO>,
+        sleeper: &impl Sleeper,
+        mut op: impl FnMut() -> F,
+    ) -> Result<T, RetryError<CallError<E>>>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        self.drive(&NotRejected, sleeper, async || {
+            breaker.call_async(&mut op).await
+        })
+        .await
+    }
+
+    /// A copy of the metrics.
+    ///
+    /// ```
+    /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
+    /// # let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+    /// let _ = retry.call(|_| {}, || Err::<(), _>(()));
+    /// let s = retry.snapshot();
+    /// assert_eq!((s.attempts_total, s.retries_total, s.delay_ms_total), (3, 2, 3_000));
+    /// ```
+    pub fn snapshot(&self) -> RetrySnapshot {
+        let c = &self.counters;
+        let mut errors = [0u64; ERROR_CLASSES];
+        for (slot, counter) in errors.iter_mut().zip(c.errors.iter()) {
+            *slot = read(counter);
+        }
+        let success_total = read(&c.succeeded);
+        let failure_total = read(&c.failed);
+        let abandoned_total = read(&c.abandoned);
+        let retries_total = read(&c.retries);
+        RetrySnapshot {
+            name: self.config.get().name,
+            attempts_total: success_total + failure_total + abandoned_total + retries_total,
+            success_total,
+            failure_total,
+            abandoned_total,
+            retries_total,
+            delay_ms_total: read(&c.delay_ms),
+            errors_by_class: errors,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff::*;
+    use super::*;
+    use crate::config::Jitter;
+    use crate::limits::MAX_DELAY_MS;
+
+    struct Fixed(u32);
+    impl rand_core::TryRng for Fixed {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            Ok(self.0)
+        }
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
+            Ok(self.0 as u64)
+        }
+        fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Self::Error> {
+            Ok(())
+        }
+    }
+
+    fn delays(cfg: RetryConfig, rng: u32) -> [u32; 4] {
+        let cfg = cfg.max_attempts(5).validate().unwrap();
+        let mut out = [0; 4];
+        for (slot, d) in out.iter_mut().zip(Backoff::new(&cfg, Fixed(rng))) {
+            *slot = d.as_ticks();
+        }
+        out
+    }
+
+    fn ms(n: u32) -> Duration {
+        Duration::from_ticks(n)
+    }
+
+    #[test]
+    fn exponential_capped() {
+        let cfg = RetryConfig::new("x")
+            .initial_delay(ms(1_000))
+            .max_delay(ms(5_000));
+        assert_eq!(delays(cfg, 0), [1_000, 2_000, 4_000, 5_000]);
+    }
+
+    #[test]
+    fn fractional_factor_keeps_precision() {
+        let cfg = RetryConfig::new("x")
+            .initial_delay(ms(1))
+            .backoff_factor(crate::BackoffFactor::ratio(3, 2));
+        // floor(1.5^n): 1, 1, 2, 3 (step-wise flooring would stick at 1)
+        assert_eq!(delays(cfg, 0), [1, 1, 2, 3]);
+    }
+
+    #[test]
+    fn huge_factor_saturates() {
+        let cfg = RetryConfig::new("x")
+            .initial_delay(ms(7))
+            .max_delay(ms(MAX_DELAY_MS))
+            .backoff_factor(crate::BackoffFactor::from_raw(u32::MAX));
+        assert_eq!(delays(cfg, 0), [7, 458_751, 2_147_483_647, 2_147_483_647]);
+    }
+
+    #[test]
+    fn jitter_bounds_at_extremes() {
+        let base = RetryConfig::new("x")
+            .initial_delay(ms(1_000))
+            .max_delay(ms(10_000));
+        assert_eq!(delays(base.jitter(Jitter::Full), 0), [0; 4]);
+        assert_eq!(
+            delays(base.jitter(Jitter::Full), u32::MAX),
+            [1_000, 2_000, 4_000, 8_000]
+        );
+        assert_eq!(
+            delays(base.jitter(Jitter::Equal), 0),
+            [500, 1_000, 2_000, 4_000]
+        );
+        assert_eq!(delays(base.jitter(Jitter::Decorrelated), 0), [1_000; 4]);
+        assert_eq!(
+            delays(base.jitter(Jitter::Decorrelated), u32::MAX),
+            [3_000, 9_000, 10_000, 10_000]
+        );
+    }
+
+    #[test]
+    fn shared_rng_is_deterministic_per_seed() {
+        let a = AtomicU32::new(fold_seed(1));
+        let b = AtomicU32::new(fold_seed(1));
+        let c = AtomicU32::new(fold_seed(2));
+        let mut ra = SharedRng(&a);
+        let mut rb = SharedRng(&b);
+        let mut rc = SharedRng(&c);
+        use rand_core::Rng;
+        let xa: [u32; 4] = core::array::from_fn(|_| ra.next_u32());
+        let xb: [u32; 4] = core::array::from_fn(|_| rb.next_u32());
+        let xc: [u32; 4] = core::array::from_fn(|_| rc.next_u32());
+        assert_eq!(xa, xb);
+        assert_ne!(xa, xc);
+    }
+}

@@ -1,0 +1,185 @@
+//! One retried call in progress: the decisions after each attempt, shared
+//! by the blocking and the async loops (deadline, schedule, metrics,
+//! events), and the guard that counts a call that never ends.
+
+use super::backoff::{Backoff, SharedRng};
+use super::policy::{RetryError, RetryPolicy};
+use super::Retry;
+use crate::clock::{Clock, Duration};
+use crate::event::{Event, GiveUp, Observer, RetryGaveUp, RetryScheduled};
+use crate::limits::{ERROR_CLASSES, MAX_DELAY_MS};
+use crate::primitive::{bump, bump_by, AtomicCounter};
+
+/// What the loop does after an attempt.
+pub(super) enum Next<T, E> {
+    Return(Result<T, RetryError<E>>),
+    Sleep(Duration),
+}
+
+/// Counts a call as abandoned if it is dropped before it ends with a result:
+/// its operation panicked, or its future was dropped. Disarmed on every
+/// return, so the normal path pays nothing.
+pub(super) struct Ending<'r> {
+    abandoned: Option<&'r AtomicCounter>,
+}
+
+impl<'r> Ending<'r> {
+    #[inline(always)]
+    pub(super) fn arm<C, O>(retry: &'r Retry<C, O>) -> Self {
+        Self {
+            abandoned: retry
+                .config
+                .get()
+                .metrics
+                .then_some(&retry.counters.abandoned),
+        }
+    }
+
+    /// The call ended with a result (already counted).
+    #[inline(always)]
+    pub(super) fn ended<R>(self, r: R) -> R {
+        core::mem::forget(self);
+        r
+    }
+}
+
+impl Drop for Ending<'_> {
+    fn drop(&mut self) {
+        if let Some(counter) = self.abandoned {
+            bump(counter);
+        }
+    }
+}
+
+/// One retried call in progress: the decisions shared by the blocking and
+/// the async loops.
+pub(super) struct Run<'r, C, O> {
+    retry: &'r Retry<C, O>,
+    attempt: u32,
+    /// The clock at the start of the call, then at each deadline check
+    /// (only with a deadline).
+    last: Option<u32>,
+    /// Time charged to the deadline so far.
+    elapsed: u64,
+    /// The sleep before the attempt that just ended.
+    slept: u32,
+    schedule: Backoff<SharedRng<'r>>,
+}
+
+impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
+    /// When the call started, read only if there is a deadline (the first
+    /// attempt's time counts against it: the deadline is the call's total
+    /// budget).
+    pub(super) fn start(retry: &Retry<C, O>) -> Option<u32> {
+        retry
+            .config
+            .get()
+            .deadline
+            .map(|_| retry.clock.now().as_ticks())
+    }
+
+    pub(super) fn new(retry: &'r Retry<C, O>, started: Option<u32>) -> Self {
+        Self {
+            retry,
+            attempt: 0,
+            last: started,
+            elapsed: 0,
+            slept: 0,
+            schedule: Backoff::new(&retry.config, SharedRng(&retry.rng)),
+        }
+    }
+
+    pub(super) fn after<T, E>(
+        &mut self,
+        result: Result<T, E>,
+        policy: &impl RetryPolicy<T, E>,
+    ) -> Next<T, E> {
+        self.attempt += 1;
+        let cfg = self.retry.config.get();
+        let metrics = cfg.metrics;
+        if let (true, Err(e)) = (metrics, &result) {
+            let class = policy.error_class(e).min(ERROR_CLASSES - 1);
+            bump(&self.retry.counters.errors[class]);
+        }
+        if !policy.should_retry(&result) {
+            if result.is_ok() {
+                if metrics {
+                    bump(&self.retry.counters.succeeded);
+                }
+            } else {
+                self.gave_up(GiveUp::NotRetryable);
+            }
+            return Next::Return(finish(result, self.attempt, GiveUp::NotRetryable));
+        }
+        let Some(delay) = self.schedule.next() else {
+            self.gave_up(GiveUp::Exhausted);
+            return Next::Return(finish(result, self.attempt, GiveUp::Exhausted));
+        };
+        if let (Some(last), Some(deadline)) = (self.last, cfg.deadline) {
+            // Elapsed time is charged step by step (a sleep and an attempt
+            // at a time). A step reads as forward if it is under 2^31 ms, or
+            // no shorter than the sleep it contains: after a sleep of
+            // MAX_DELAY_MS, an attempt of a few ms more is still forward,
+            // not a clock that stepped back (which a single reading from
+            // the start of the call could not tell apart). A clock that
+            // did step back charges nothing for that step.
+            let now = self.retry.clock.now().as_ticks();
+            let step = now.wrapping_sub(last);
+            if step <= MAX_DELAY_MS || step.wrapping_sub(self.slept) <= MAX_DELAY_MS {
+                self.elapsed += step as u64;
+            }
+            self.last = Some(now);
+            if self.elapsed + delay.as_ticks() as u64 > deadline.as_ticks() as u64 {
+                self.gave_up(GiveUp::Deadline);
+                return Next::Return(finish(result, self.attempt, GiveUp::Deadline));
+            }
+        }
+        self.slept = delay.as_ticks();
+        self.retry
+            .observer
+            .on_event(&Event::RetryScheduled(RetryScheduled {
+                name: cfg.name,
+                attempt: self.attempt,
+                delay,
+            }));
+        Next::Sleep(delay)
+    }
+
+    /// The sleep of `delay` is over and the next attempt starts: count the
+    /// retry now, so that a call abandoned during its sleep counts none.
+    pub(super) fn retrying(&self, delay: Duration) {
+        if self.retry.config.get().metrics {
+            bump(&self.retry.counters.retries);
+            bump_by(&self.retry.counters.delay_ms, delay.as_ticks());
+        }
+    }
+
+    pub(super) fn gave_up(&self, reason: GiveUp) {
+        if self.retry.config.get().metrics {
+            bump(&self.retry.counters.failed);
+        }
+        self.retry
+            .observer
+            .on_event(&Event::RetryGaveUp(RetryGaveUp {
+                name: self.retry.config.get().name,
+                attempts: self.attempt,
+                reason,
+            }));
+    }
+}
+
+/// The caller's result: an `Ok` is returned as is, an `Err` with the
+/// attempts made and the reason (an `Ok` still retryable when attempts ran
+/// out is returned as is too).
+#[inline(always)]
+pub(super) fn finish<T, E>(
+    result: Result<T, E>,
+    attempts: u32,
+    reason: GiveUp,
+) -> Result<T, RetryError<E>> {
+    result.map_err(|error| RetryError {
+        error,
+        attempts,
+        reason,
+    })
+}
