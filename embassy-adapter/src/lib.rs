@@ -2,18 +2,16 @@
 //!
 //! Totem on [Embassy](https://embassy.dev): [`EmbassyClock`] (zero-sized,
 //! usable in a `static`), [`EmbassySleeper`] (an `embassy_time::Timer` that
-//! never rounds a delay down to zero), async helpers for Embassy tasks
-//! ([`call`], [`retry`], [`retry_if`], [`retry_through`]) and, with the
-//! `defmt` feature, `DefmtObserver`, which logs state changes, rejections
-//! and retries.
+//! never rounds a delay down to zero) and, with the `defmt` feature,
+//! `DefmtObserver`, which logs state changes, rejections and retries.
 //!
 //! Every decision stays in [`totem_core`]: this crate only supplies time and
-//! a way to sleep. The helpers are thin wrappers over
-//! [`CircuitBreaker::call_async`] and [`Retry::call_async_if`].
+//! a way to sleep. An Embassy task calls the core directly:
+//! `BREAKER.call_async(op)`, `RETRY.call_async(&EmbassySleeper, op)`.
 //!
 //! ```no_run
 //! use totem_core::{validated, BreakerConfig, CircuitBreaker, Duration, Retry, RetryConfig};
-//! use totem_embassy::EmbassyClock;
+//! use totem_embassy::{EmbassyClock, EmbassySleeper};
 //!
 //! // A `static` breaker and retry: shared by tasks and interrupt handlers alike.
 //! static SENSOR: CircuitBreaker<EmbassyClock> = CircuitBreaker::new(
@@ -32,7 +30,9 @@
 //!
 //! async fn sample() {
 //!     // The spec's order: the breaker sees one outcome per retried read.
-//!     let value = totem_embassy::call(&SENSOR, || totem_embassy::retry(&SENSOR_RETRY, read_sensor)).await;
+//!     let value = SENSOR
+//!         .call_async(|| SENSOR_RETRY.call_async(&EmbassySleeper, read_sensor))
+//!         .await;
 //!     let _ = value;
 //! }
 //! ```
@@ -58,10 +58,7 @@
 use core::future::Future;
 
 pub use totem_core;
-use totem_core::{
-    CallError, CircuitBreaker, Clock, Duration, Instant, NoObserver, Observer, Retry, RetryError,
-    RetryPolicy, Sleeper,
-};
+use totem_core::{CircuitBreaker, Clock, Duration, Instant, NoObserver, Retry, Sleeper};
 
 /// The Embassy time of day as a Totem [`Instant`]: milliseconds since boot
 /// (`embassy_time::Instant::now()`, rounded down), truncated to the core's
@@ -150,112 +147,6 @@ pub type EmbassyBreaker<O = NoObserver> = CircuitBreaker<EmbassyClock, O>;
 
 /// A retry on the Embassy clock.
 pub type EmbassyRetry<O = NoObserver> = Retry<EmbassyClock, O>;
-
-/// Runs the future made by `op` through `breaker` (the core's
-/// [`CircuitBreaker::call_async`]): rejected at once when the breaker is
-/// open, the permit held across the `.await`, and a future dropped before it
-/// completes (a `with_timeout` that fired, a cancelled `select` arm) released
-/// as an abandoned permit.
-///
-/// ```no_run
-/// # use totem_core::{validated, BreakerConfig, CircuitBreaker};
-/// # use totem_embassy::EmbassyClock;
-/// # static BREAKER: CircuitBreaker<EmbassyClock> =
-/// #     CircuitBreaker::new(validated!(BreakerConfig::new("modem")), EmbassyClock);
-/// # async fn send() -> Result<(), ()> { Ok(()) }
-/// # async fn f() {
-/// let sent = totem_embassy::call(&BREAKER, send).await;
-/// # let _ = sent;
-/// # }
-/// ```
-#[inline]
-pub async fn call<C, O, T, E, F>(
-    breaker: &CircuitBreaker<C, O>,
-    op: impl FnOnce() -> F,
-) -> Result<T, CallError<E>>
-where
-    C: Clock,
-    O: Observer,
-    F: Future<Output = Result<T, E>>,
-{
-    breaker.call_async(op).await
-}
-
-/// Retries the futures made by `op` with `retry`'s schedule, sleeping with
-/// [`EmbassySleeper`] between attempts (the core's [`Retry::call_async`]).
-/// Every `Err` is retried; see [`retry_if`].
-///
-/// ```no_run
-/// # use totem_core::{validated, Retry, RetryConfig};
-/// # use totem_embassy::EmbassyClock;
-/// # static RETRY: Retry<EmbassyClock> = Retry::new(validated!(RetryConfig::new("modem")), EmbassyClock, 0);
-/// # async fn send() -> Result<(), ()> { Ok(()) }
-/// # async fn f() {
-/// let sent = totem_embassy::retry(&RETRY, send).await;
-/// # let _ = sent;
-/// # }
-/// ```
-#[inline]
-pub async fn retry<C, O, T, E, F>(
-    retry: &Retry<C, O>,
-    op: impl FnMut() -> F,
-) -> Result<T, RetryError<E>>
-where
-    C: Clock,
-    O: Observer,
-    F: Future<Output = Result<T, E>>,
-{
-    retry.call_async(&EmbassySleeper, op).await
-}
-
-/// [`retry`] with a [`RetryPolicy`] deciding what is retried (the core's
-/// [`Retry::call_async_if`]).
-#[inline]
-pub async fn retry_if<C, O, T, E, F>(
-    retry: &Retry<C, O>,
-    policy: &impl RetryPolicy<T, E>,
-    op: impl FnMut() -> F,
-) -> Result<T, RetryError<E>>
-where
-    C: Clock,
-    O: Observer,
-    F: Future<Output = Result<T, E>>,
-{
-    retry.call_async_if(policy, &EmbassySleeper, op).await
-}
-
-/// Retry around a breaker: each attempt goes through `breaker`, and a
-/// rejection stops the retries at once (the core's
-/// [`Retry::call_through_async`], with the [`NotRejected`](totem_core::NotRejected) policy).
-/// The other order, one breaker outcome per retried call, is
-/// `call(&breaker, || retry(&retry, op))`.
-///
-/// ```no_run
-/// # use totem_core::{validated, BreakerConfig, CircuitBreaker, Retry, RetryConfig};
-/// # use totem_embassy::EmbassyClock;
-/// # static BREAKER: CircuitBreaker<EmbassyClock> =
-/// #     CircuitBreaker::new(validated!(BreakerConfig::new("modem")), EmbassyClock);
-/// # static RETRY: Retry<EmbassyClock> = Retry::new(validated!(RetryConfig::new("modem")), EmbassyClock, 0);
-/// # async fn send() -> Result<(), ()> { Ok(()) }
-/// # async fn f() {
-/// let sent = totem_embassy::retry_through(&RETRY, &BREAKER, send).await;
-/// # let _ = sent;
-/// # }
-/// ```
-pub async fn retry_through<RC, RO, BC, BO, T, E, F>(
-    retry: &Retry<RC, RO>,
-    breaker: &CircuitBreaker<BC, BO>,
-    op: impl FnMut() -> F,
-) -> Result<T, RetryError<CallError<E>>>
-where
-    RC: Clock,
-    RO: Observer,
-    BC: Clock,
-    BO: Observer,
-    F: Future<Output = Result<T, E>>,
-{
-    retry.call_through_async(breaker, &EmbassySleeper, op).await
-}
 
 #[cfg(feature = "defmt")]
 mod defmt_observer {

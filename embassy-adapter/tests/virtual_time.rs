@@ -170,7 +170,7 @@ fn async_breaker_trips_and_recovers_on_embassy_time() {
     advance_ms(100);
     for _ in 0..3 {
         let (r, _) = run_virtual(
-            totem_embassy::call(&breaker, || async { Err::<u8, _>("nack") }),
+            breaker.call_async(|| async { Err::<u8, _>("nack") }),
             1_000,
             1_000_000,
         );
@@ -182,7 +182,7 @@ fn async_breaker_trips_and_recovers_on_embassy_time() {
     advance_ms(200);
     let ran = Cell::new(false);
     let (r, _) = run_virtual(
-        totem_embassy::call(&breaker, || async {
+        breaker.call_async(|| async {
             ran.set(true);
             Ok::<u8, &str>(1)
         }),
@@ -201,7 +201,7 @@ fn async_breaker_trips_and_recovers_on_embassy_time() {
 
     // The probe takes 20 ms of Embassy time and succeeds.
     let (r, took) = run_virtual(
-        totem_embassy::call(&breaker, || async {
+        breaker.call_async(|| async {
             EmbassySleeper.sleep(Duration::from_millis(20)).await;
             Ok::<u8, &str>(7)
         }),
@@ -233,7 +233,7 @@ fn a_dropped_call_future_releases_its_permit_as_abandoned() {
         EmbassyClock,
     );
     {
-        let mut call = pin!(totem_embassy::call(&breaker, || async {
+        let mut call = pin!(breaker.call_async(|| async {
             EmbassySleeper.sleep(Duration::from_secs(3600)).await;
             Ok::<(), ()>(())
         }));
@@ -262,7 +262,7 @@ fn a_timed_out_half_open_probe_gives_its_slot_back() {
     // The only probe slot is taken by a call that hangs; embassy's with_timeout drops it.
     let hung = embassy_time::with_timeout(
         embassy_time::Duration::from_millis(50),
-        totem_embassy::call(&breaker, || async {
+        breaker.call_async(|| async {
             EmbassySleeper.sleep(Duration::from_secs(3600)).await;
             Ok::<(), ()>(())
         }),
@@ -276,7 +276,7 @@ fn a_timed_out_half_open_probe_gives_its_slot_back() {
     assert_eq!((s.abandoned_total, s.probes_in_flight), (1, 0));
     assert_eq!(breaker.state(), State::HalfOpen);
     let (r, _) = run_virtual(
-        totem_embassy::call(&breaker, || async { Ok::<_, ()>(1) }),
+        breaker.call_async(|| async { Ok::<_, ()>(1) }),
         1_000,
         1_000_000,
     );
@@ -301,7 +301,7 @@ fn async_retry_sleeps_the_schedule_on_embassy_time() {
     let attempts = Cell::new(0u32);
     let stamps: Mutex<Vec<u64>> = Mutex::new(Vec::new());
     let (r, took) = run_virtual(
-        totem_embassy::retry(&retry, || {
+        retry.call_async(&EmbassySleeper, || {
             attempts.set(attempts.get() + 1);
             stamps.lock().unwrap().push(now_ms());
             let n = attempts.get();
@@ -329,7 +329,7 @@ fn async_retry_returns_the_last_error_and_the_attempts() {
     let _g = serial();
     let retry = Retry::new(validated!(no_jitter("sensor")), EmbassyClock, 1);
     let (r, took) = run_virtual(
-        totem_embassy::retry(&retry, || async { Err::<(), _>("down") }),
+        retry.call_async(&EmbassySleeper, || async { Err::<(), _>("down") }),
         1_000,
         10_000_000,
     );
@@ -347,7 +347,7 @@ fn retry_if_stops_on_what_the_policy_refuses() {
     let retry = Retry::new(validated!(no_jitter("sensor")), EmbassyClock, 1);
     let only_busy = |r: &Result<(), &str>| matches!(r, Err("busy"));
     let (r, took) = run_virtual(
-        totem_embassy::retry_if(&retry, &only_busy, || async { Err("forbidden") }),
+        retry.call_async_if(&only_busy, &EmbassySleeper, || async { Err("forbidden") }),
         1_000,
         10_000_000,
     );
@@ -367,7 +367,7 @@ fn retry_through_an_open_breaker_stops_at_the_rejection() {
     );
     let calls = Cell::new(0u32);
     let (r, took) = run_virtual(
-        totem_embassy::retry_through(&retry, &breaker, || {
+        retry.call_through_async(&breaker, &EmbassySleeper, || {
             calls.set(calls.get() + 1);
             async { Err::<(), _>("nack") }
         }),
@@ -394,8 +394,8 @@ fn breaker_around_retry_sees_one_outcome_per_retried_call() {
     );
     let attempts = Cell::new(0u32);
     let (r, _) = run_virtual(
-        totem_embassy::call(&breaker, || {
-            totem_embassy::retry(&retry, || {
+        breaker.call_async(|| {
+            retry.call_async(&EmbassySleeper, || {
                 attempts.set(attempts.get() + 1);
                 async { Err::<(), _>("nack") }
             })

@@ -28,7 +28,7 @@ use totem_core::{
     validated, BreakerConfig, CallError, CircuitBreaker, Duration, Event, Jitter, Observer, Retry,
     RetryConfig, State, Valid,
 };
-use totem_embassy::{state_label, DefmtObserver, EmbassyClock};
+use totem_embassy::{state_label, DefmtObserver, EmbassyClock, EmbassySleeper};
 
 // ---------------- minimal embassy-time driver over SysTick (1 kHz tick) ----------------
 struct SysTickDriver {
@@ -246,8 +246,8 @@ async fn sampler(breaker: &'static SensorBreaker, retry: &'static SensorRetry) {
         }
         let attempts = Cell::new(0u32);
         // The spec's decorator order: the breaker sees one outcome per retried read.
-        let result = totem_embassy::call(breaker, || {
-            totem_embassy::retry(retry, || {
+        let result = breaker.call_async(|| {
+            retry.call_async(&EmbassySleeper, || {
                 attempts.set(attempts.get() + 1);
                 TASK_READ_ATTEMPTS.fetch_add(1, Ordering::Relaxed);
                 read_sensor()
