@@ -58,6 +58,23 @@ impl State {
             State::Disabled => "disabled",
         }
     }
+
+    /// The state as the spec writes it, upper-case (for logs and firmware
+    /// output).
+    ///
+    /// ```
+    /// # use totem_core::State;
+    /// assert_eq!(State::HalfOpen.label(), "HALF_OPEN");
+    /// ```
+    pub const fn label(self) -> &'static str {
+        match self {
+            State::Closed => "CLOSED",
+            State::Open => "OPEN",
+            State::HalfOpen => "HALF_OPEN",
+            State::ForcedOpen => "FORCED_OPEN",
+            State::Disabled => "DISABLED",
+        }
+    }
 }
 
 impl core::fmt::Display for State {

@@ -306,7 +306,7 @@ pub struct RetrySnapshot {
     pub retries_total: u64,
     /// Milliseconds slept before the retries counted in `retries_total`.
     pub delay_ms_total: u64,
-    /// Failed attempts per error class (see [`RetryPolicy::error_class`]).
+    /// Failed attempts per error class (see [`RetryPolicy::error_class`](crate::RetryPolicy::error_class)).
     pub errors_by_class: [u64; ERROR_CLASSES],
 }
 

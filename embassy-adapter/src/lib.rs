@@ -171,22 +171,6 @@ mod defmt_observer {
     #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
     pub struct DefmtObserver;
 
-    /// The upper-case label of a state, as the logs print it.
-    ///
-    /// ```
-    /// use totem_core::State;
-    /// assert_eq!(totem_embassy::state_label(State::HalfOpen), "HALF_OPEN");
-    /// ```
-    pub const fn state_label(state: State) -> &'static str {
-        match state {
-            State::Closed => "CLOSED",
-            State::Open => "OPEN",
-            State::HalfOpen => "HALF_OPEN",
-            State::ForcedOpen => "FORCED_OPEN",
-            State::Disabled => "DISABLED",
-        }
-    }
-
     impl Observer for DefmtObserver {
         fn on_event(&self, event: &Event) {
             match event {
@@ -195,8 +179,8 @@ mod defmt_observer {
                         defmt::warn!(
                             "breaker {=str}: {=str} -> {=str} at {=u32} ms ({}, {=u32} consecutive failures)",
                             t.name,
-                            state_label(t.from),
-                            state_label(t.to),
+                            t.from.label(),
+                            t.to.label(),
                             t.at.as_ticks(),
                             t.cause,
                             t.consecutive_failures
@@ -205,8 +189,8 @@ mod defmt_observer {
                         defmt::info!(
                             "breaker {=str}: {=str} -> {=str} at {=u32} ms ({}, {=u32} consecutive failures)",
                             t.name,
-                            state_label(t.from),
-                            state_label(t.to),
+                            t.from.label(),
+                            t.to.label(),
                             t.at.as_ticks(),
                             t.cause,
                             t.consecutive_failures
@@ -217,13 +201,13 @@ mod defmt_observer {
                     Some(d) => defmt::debug!(
                         "breaker {=str}: rejected in {=str}, next probe in {=u32} ms",
                         r.name,
-                        state_label(r.state),
+                        r.state.label(),
                         d.as_ticks()
                     ),
                     None => defmt::debug!(
                         "breaker {=str}: rejected in {=str}",
                         r.name,
-                        state_label(r.state)
+                        r.state.label()
                     ),
                 },
                 Event::RetryScheduled(r) => defmt::info!(
@@ -244,7 +228,7 @@ mod defmt_observer {
 }
 
 #[cfg(feature = "defmt")]
-pub use defmt_observer::{state_label, DefmtObserver};
+pub use defmt_observer::DefmtObserver;
 
 #[cfg(test)]
 mod tests {

@@ -9,7 +9,7 @@ use totem_core::{
     validated, BreakerConfig, CircuitBreaker, Duration, Jitter, ManualClock, Retry, RetryConfig,
     State,
 };
-use totem_embassy::{state_label, DefmtObserver};
+use totem_embassy::DefmtObserver;
 
 static FRAMES: AtomicUsize = AtomicUsize::new(0);
 
@@ -65,7 +65,7 @@ fn every_event_kind_is_logged() {
 
 #[test]
 fn labels_are_upper_case() {
-    let labels: Vec<_> = State::ALL.iter().map(|s| state_label(*s)).collect();
+    let labels: Vec<_> = State::ALL.iter().map(|s| s.label()).collect();
     assert_eq!(
         labels,
         ["CLOSED", "OPEN", "HALF_OPEN", "FORCED_OPEN", "DISABLED"]

@@ -347,7 +347,7 @@ fn retry_if_stops_on_what_the_policy_refuses() {
     let retry = Retry::new(validated!(no_jitter("sensor")), EmbassyClock, 1);
     let only_busy = |r: &Result<(), &str>| matches!(r, Err("busy"));
     let (r, took) = run_virtual(
-        retry.call_async_if(&only_busy, &EmbassySleeper, || async { Err("forbidden") }),
+        retry.call_if_async(&only_busy, &EmbassySleeper, || async { Err("forbidden") }),
         1_000,
         10_000_000,
     );

@@ -28,7 +28,7 @@ use totem_core::{
     validated, BreakerConfig, CallError, CircuitBreaker, Duration, Event, Jitter, Observer, Retry,
     RetryConfig, State, Valid,
 };
-use totem_embassy::{state_label, DefmtObserver, EmbassyClock, EmbassySleeper};
+use totem_embassy::{DefmtObserver, EmbassyClock, EmbassySleeper};
 
 // ---------------- minimal embassy-time driver over SysTick (1 kHz tick) ----------------
 struct SysTickDriver {
@@ -274,7 +274,7 @@ async fn sampler(breaker: &'static SensorBreaker, retry: &'static SensorRetry) {
             Err(CallError::Rejected(r)) => defmt::info!(
                 "task: t={=u64} ms rejected by the breaker ({=str})",
                 t,
-                state_label(r.state)
+                r.state.label()
             ),
         }
     }
@@ -317,8 +317,8 @@ fn check(breaker: &SensorBreaker, retry: &SensorRetry) -> bool {
         defmt::info!(
             "check: transition {=usize}: {=str} -> {=str} at {=u32} ms{=str}",
             i + 1,
-            state_label(from),
-            state_label(to),
+            from.label(),
+            to.label(),
             at,
             if isr == 1 { " (in the interrupt)" } else { "" }
         );
@@ -353,7 +353,7 @@ fn check(breaker: &SensorBreaker, retry: &SensorRetry) -> bool {
     );
     defmt::info!(
         "check: breaker state={=str} successes={=u64} failures={=u64} rejected={=u64} abandoned={=u64} transitions={=u64}",
-        state_label(b.state),
+        b.state.label(),
         b.successes_total,
         b.failures_total,
         b.rejected_total,

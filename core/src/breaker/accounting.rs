@@ -67,7 +67,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         }
         let (successes_total, failures_total, success_rate) = c.outcomes();
         BreakerSnapshot {
-            name: self.config.name,
+            name: self.config.get().name,
             state: public_state(w.kind),
             consecutive_failures: w.streak as u32,
             successes_total,

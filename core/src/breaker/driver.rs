@@ -152,7 +152,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         if let Some(cause) = step.cause {
             self.counters.0.record_transition();
             self.observer.on_event(&Event::Transition(Transition {
-                name: self.config.name,
+                name: self.config.get().name,
                 from: public_state(from.kind),
                 to: public_state(step.to.kind),
                 at: Instant::from_ticks(step.at),

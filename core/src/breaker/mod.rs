@@ -63,7 +63,7 @@ struct Words {
 pub struct CircuitBreaker<C, O = NoObserver> {
     words: CachePadded<Words>,
     counters: CachePadded<Counters>,
-    config: BreakerConfig,
+    config: Valid<BreakerConfig>,
     limits: Limits,
     clock: C,
     observer: O,
@@ -120,14 +120,13 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         /// assert!(BREAKER.try_acquire().is_ok());
         /// ```
         pub fn new_with_observer(config: Valid<BreakerConfig>, clock: C, observer: O) -> Self {
-            let config = *config.get();
             Self {
                 words: CachePadded(Words {
                     word: AtomicU32::new(Word::INITIAL.encode()),
                     stamp: AtomicU32::new(Stamp::UNANCHORED.encode()),
                 }),
                 counters: CachePadded(Counters::new()),
-                limits: Limits::of(&config),
+                limits: Limits::of(config.get()),
                 config,
                 clock,
                 observer,
@@ -164,7 +163,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// assert_eq!(b.config().name, "db");
     /// ```
     pub fn config(&self) -> &BreakerConfig {
-        &self.config
+        self.config.get()
     }
 
     /// The name from the configuration.
@@ -176,7 +175,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// assert_eq!(b.name(), "db");
     /// ```
     pub fn name(&self) -> &'static str {
-        self.config.name
+        self.config.get().name
     }
 
     /// The clock.
@@ -226,7 +225,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     fn reject(&self, state: State, retry_after: Option<Duration>) -> Rejected {
         bump(&self.counters.0.rejected);
         let rejected = Rejected {
-            name: self.config.name,
+            name: self.config.get().name,
             state,
             retry_after,
         };
@@ -440,7 +439,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     pub(super) fn abandon(&self, gen: u16) {
         let c = &self.counters.0;
         bump(&c.abandoned);
-        match self.config.abandoned {
+        match self.config.get().abandoned {
             AbandonedPermit::Failure => {
                 bump(&c.failures);
                 self.apply_outcome(gen, Effect::Failure);

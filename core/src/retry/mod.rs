@@ -341,7 +341,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     where
         F: Future<Output = Result<T, E>>,
     {
-        self.call_async_if(&RetryErrors, sleeper, op).await
+        self.call_if_async(&RetryErrors, sleeper, op).await
     }
 
     /// The async retry loop with a [`RetryPolicy`].
@@ -353,10 +353,10 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     /// # impl Sleeper for NoWait { fn sleep(&self, _: Duration) -> impl Future<Output = ()> { core::future::ready(()) } }
     /// # let clock = ManualClock::new();
     /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
-    /// let fut = retry.call_async_if(&|r: &Result<(), ()>| r.is_err(), &NoWait, || async { Ok(()) });
+    /// let fut = retry.call_if_async(&|r: &Result<(), ()>| r.is_err(), &NoWait, || async { Ok(()) });
     /// # let _ = fut;
     /// ```
-    pub async fn call_async_if<T, E, F>(
+    pub async fn call_if_async<T, E, F>(
         &self,
         policy: &impl RetryPolicy<T, E>,
         sleeper: &impl Sleeper,
