@@ -48,12 +48,20 @@ pub struct StdClock;
 impl Clock for StdClock {
     #[inline]
     fn now(&self) -> Instant {
-        let epoch = EPOCH.get_or_init(std::time::Instant::now);
-        let elapsed = epoch.elapsed();
-        // Truncation to u32 is the wrap the core expects (every 49.7 days).
-        let millis = elapsed.as_secs().wrapping_mul(1_000) + u64::from(elapsed.subsec_millis());
-        Instant::from_ticks(millis as u32)
+        let elapsed = EPOCH.get_or_init(std::time::Instant::now).elapsed();
+        wrapping_millis(elapsed.as_secs(), elapsed.subsec_millis())
     }
+}
+
+/// A reading of a clock, in seconds and milliseconds, as the core's
+/// wrapping millisecond [`Instant`]: truncation to `u32` is the wrap the core
+/// expects (every 49.7 days).
+#[inline]
+fn wrapping_millis(secs: u64, subsec_millis: u32) -> Instant {
+    Instant::from_ticks(
+        secs.wrapping_mul(1_000)
+            .wrapping_add(u64::from(subsec_millis)) as u32,
+    )
 }
 
 /// A monotonic clock read from `CLOCK_MONOTONIC_COARSE` (Linux, Android):
@@ -101,12 +109,9 @@ impl Clock for CoarseClock {
     fn now(&self) -> Instant {
         #[cfg(any(target_os = "linux", target_os = "android"))]
         {
+            // Milliseconds since boot.
             let ts = rustix::time::clock_gettime(rustix::time::ClockId::MonotonicCoarse);
-            // Milliseconds since boot, truncated to the core's wrapping u32.
-            let millis = (ts.tv_sec as u64)
-                .wrapping_mul(1_000)
-                .wrapping_add(ts.tv_nsec as u64 / 1_000_000);
-            Instant::from_ticks(millis as u32)
+            wrapping_millis(ts.tv_sec as u64, (ts.tv_nsec / 1_000_000) as u32)
         }
         #[cfg(not(any(target_os = "linux", target_os = "android")))]
         {
