@@ -4,7 +4,7 @@
 //! never close it.
 mod common;
 use common::*;
-use totem_core::{BreakerConfig, Cause, State};
+use totem_core::{BreakerConfig, Cause, Clock, State};
 
 fn cfg() -> BreakerConfig {
     BreakerConfig::new("api")
@@ -111,4 +111,71 @@ fn resolved_probes_leave_no_timeout_pending() {
     );
     b.try_acquire().unwrap().success();
     assert_eq!(b.state(), State::Closed);
+}
+
+// A probe admitted after an idle, expired half-open timer (found by the model
+// proptest) gets a half_open_timeout of its own.
+
+/// Threshold 1, reset_timeout 60 s, half_open_timeout 30 s, reporting to `rec`.
+fn probe_breaker<'a>(
+    clock: &'a CountingClock,
+    rec: &'a Recorder,
+) -> totem_core::CircuitBreaker<&'a CountingClock, &'a Recorder> {
+    breaker(
+        BreakerConfig::new("probe")
+            .failure_threshold(1)
+            .reset_timeout(secs(60))
+            .half_open_timeout(secs(30)),
+        clock,
+        rec,
+    )
+}
+
+#[test]
+fn a_probe_after_an_idle_expired_timer_gets_a_fresh_half_open_timeout() {
+    let clock = CountingClock::default();
+    let rec = Recorder::default();
+    let b = probe_breaker(&clock, &rec);
+    b.try_acquire().unwrap().failure();
+    clock.advance(secs(60));
+    // First probe, ignored: its slot comes back, nothing is outstanding.
+    b.try_acquire().unwrap().ignore();
+    // Idle well past half_open_timeout: an idle breaker stays half-open.
+    clock.advance(secs(3_600));
+    assert_eq!(b.state(), State::HalfOpen);
+    let late = b.try_acquire().expect("a half-open breaker admits a probe");
+    // The new probe is outstanding: the breaker must not reopen at once ...
+    assert_eq!(b.state(), State::HalfOpen);
+    clock.advance(secs(29));
+    assert_eq!(b.state(), State::HalfOpen);
+    // ... and its success closes it.
+    late.success();
+    assert_eq!(b.state(), State::Closed);
+    let causes: Vec<Cause> = rec.transitions().iter().map(|t| t.cause).collect();
+    assert_eq!(
+        causes,
+        [
+            Cause::FailureThreshold,
+            Cause::ResetTimeout,
+            Cause::ProbesSucceeded
+        ]
+    );
+}
+
+#[test]
+fn the_fresh_timer_still_reopens_an_unresolved_probe_at_its_own_expiry() {
+    let clock = CountingClock::default();
+    let rec = Recorder::default();
+    let b = probe_breaker(&clock, &rec);
+    b.try_acquire().unwrap().failure();
+    clock.advance(secs(60));
+    b.try_acquire().unwrap().ignore();
+    clock.advance(secs(3_600));
+    let admitted_at = clock.inner.now().as_ticks();
+    let _hung = b.try_acquire().unwrap();
+    clock.advance(secs(31));
+    assert_eq!(b.state(), State::Open);
+    let reopen = *rec.transitions().last().unwrap();
+    assert_eq!(reopen.cause, Cause::HalfOpenTimeout);
+    assert_eq!(reopen.at.as_ticks(), admitted_at + 30_000);
 }
