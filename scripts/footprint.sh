@@ -12,8 +12,8 @@
 #     by a direct branch) contains `cpsid` (a critical section), or
 #   * a portable-atomic lock table (its `fallback` seqlocks) is linked.
 #
-# Installs what it needs, idempotently: the two rustup targets, and
-# binutils-arm-none-eabi (apt) when arm-none-eabi-nm is missing.
+# Installs what it needs, idempotently: the toolchain of rust-toolchain.toml,
+# and binutils-arm-none-eabi (apt) when arm-none-eabi-nm is missing.
 #
 # Usage: scripts/footprint.sh            (from anywhere; honours CARGO_TARGET_DIR)
 #        FOOTPRINT_BUDGET=2048 scripts/footprint.sh   budget for breaker + retry
@@ -33,10 +33,8 @@ say() { printf '%s\n' "$*"; }
 die() { printf 'footprint: FAIL: %s\n' "$*" >&2; exit 1; }
 
 # --- tools -------------------------------------------------------------------
-installed=$(rustup target list --installed)
-for t in "${TARGETS[@]}"; do
-    grep -qx "$t" <<<"$installed" || rustup target add "$t"
-done
+# The targets come from rust-toolchain.toml.
+rustup toolchain install >/dev/null
 if ! command -v arm-none-eabi-nm >/dev/null 2>&1; then
     SUDO=""
     [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Idempotent install of what the firmware build and its QEMU run need:
-#   - the bare-metal Rust targets (thumbv7m: lm3s6965evb, thumbv7em: mps2-an386, thumbv6m: build only)
+#   - the bare-metal Rust targets, from rust-toolchain.toml (thumbv7m: lm3s6965evb,
+#     thumbv7em: mps2-an386, thumbv6m: build only)
 #   - qemu-system-arm (Debian package), only if missing
 #   - defmt-print (crates.io), only if missing
 # Safe to run again: every step is skipped when already done.
 set -euo pipefail
 
-rustup target add thumbv7m-none-eabi thumbv7em-none-eabihf thumbv6m-none-eabi
+rustup toolchain install >/dev/null
 
 if ! command -v qemu-system-arm >/dev/null 2>&1; then
     SUDO=""

@@ -12,9 +12,8 @@ step() {
   last=$SECONDS
 }
 
-step "toolchain components and targets"
-rustup component add rustfmt clippy >/dev/null
-rustup target add thumbv7em-none-eabihf thumbv6m-none-eabi riscv32imc-unknown-none-elf >/dev/null
+step "toolchain, components and targets (declared once, in rust-toolchain.toml)"
+rustup toolchain install >/dev/null
 
 step "format and lints"
 cargo fmt --all -- --check
