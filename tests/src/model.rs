@@ -1,5 +1,5 @@
 //! A sequential, deliberately plain reference model of the circuit breaker's
-//! behaviour contract (`DESIGN.md`, "Behaviour contract"), and [`check`],
+//! behaviour contract (the README's "Semantics you must know"), and [`check`],
 //! which drives the model and a real [`CircuitBreaker`] on a [`ManualClock`]
 //! through the same operations and compares them after every step.
 //!
