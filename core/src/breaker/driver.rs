@@ -145,6 +145,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 
     /// After winning the CAS `from` → `step.to`: publish the stamp (if the
     /// generation changed), count the transition and emit its one event.
+    /// Out of line and cold: transitions are rare, and every decision's
+    /// instance of `drive` shares this one copy.
+    #[cold]
+    #[inline(never)]
     pub(super) fn complete(&self, from: Word, step: Step) {
         if step.to.gen != from.gen {
             self.publish(from, step.to, step.at);
