@@ -185,19 +185,11 @@ pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> D
             // half_open_timeout.
             let to = Word {
                 kind: Kind::Probing,
-                gen: Word::gen_after(w.gen),
                 admitted: 1,
                 successes: 0,
-                streak: w.streak,
+                ..w
             };
-            Decision::Step(
-                Step {
-                    to,
-                    cause: None,
-                    at: seen.now,
-                },
-                Ok(to.gen),
-            )
+            admit_first_in_flight(to, seen.now)
         }
         Kind::Open | Kind::Probing => {
             let seen = match deadline_first(w, seen, l) {
@@ -224,22 +216,29 @@ pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> D
             if w.admitted > w.successes {
                 return Decision::Write(to, Ok(w.gen));
             }
-            // No probe in flight: this admission restarts half_open_timeout,
-            // so it starts a new generation with a new stamp.
-            let to = Word {
-                gen: Word::gen_after(w.gen),
-                ..to
-            };
-            Decision::Step(
-                Step {
-                    to,
-                    cause: None,
-                    at: seen.now,
-                },
-                Ok(to.gen),
-            )
+            // No probe in flight: this admission restarts half_open_timeout.
+            admit_first_in_flight(to, seen.now)
         }
     }
+}
+
+/// Admits the only probe in flight as `to` (its slot already counted): a
+/// new generation, stamped at its admission `now`, so half_open_timeout runs
+/// from it.
+#[inline]
+const fn admit_first_in_flight(to: Word, now: u32) -> Decision<Admission> {
+    let to = Word {
+        gen: Word::gen_after(to.gen),
+        ..to
+    };
+    Decision::Step(
+        Step {
+            to,
+            cause: None,
+            at: now,
+        },
+        Ok(to.gen),
+    )
 }
 
 /// The decision for an outcome of a permit admitted in generation `gen`.
