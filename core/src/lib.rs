@@ -28,27 +28,7 @@
 //! assert_eq!(BREAKER.state(), State::Closed);
 //! ```
 //!
-//! ## Semantics in brief
-//! - CLOSED: `failure_threshold` consecutive failures open the breaker. The
-//!   CLOSED path reads no clock: admission is one atomic load, and a
-//!   success adds one more load and one counter increment.
-//! - OPEN: calls are rejected without running, with the time left until a
-//!   probe. After `reset_timeout`, [`CircuitBreaker::state`] reads HALF_OPEN
-//!   with no timer task: deadlines are evaluated lazily, and events carry the
-//!   deadline's time.
-//! - HALF_OPEN: at most `half_open_permits` probes; `successes_to_close`
-//!   successes close it; a failure reopens it; probes unresolved after
-//!   `half_open_timeout` (counted from the first admission while none was in
-//!   flight) reopen it at that expiry.
-//! - A [`Permit`] dropped without an outcome is *abandoned*: a failure by
-//!   default ([`AbandonedPermit`]).
-//! - A result from a call admitted before the last transition counts in the
-//!   totals but drives nothing. The generation that tells them apart is 10
-//!   bits: a permit held across exactly a multiple of [`GENERATIONS`] (1024)
-//!   generations is taken for a current one, and even then it resolves a
-//!   probe in flight as that probe would have, or drives nothing.
-//! - Timeouts are at most [`MAX_TIMEOUT_MS`] (about 37 h); time is a
-//!   wrapping 32-bit millisecond count, compared with wrapping arithmetic.
+#![doc = include_str!("../SEMANTICS.md")]
 //!
 //! ## Features
 //! - `defmt`: `defmt::Format` on the public value types.
