@@ -56,7 +56,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             // made progress). The word is checked with a read-modify-write,
             // which reads the latest value: a plain load may return an older
             // word, and the snapshot would count time in a state that a
-            // transition, dated earlier than `now`, had already left.
+            // transition, dated earlier than `now`, had already left. (A
+            // transition whose clock reading precedes ours but whose CAS
+            // comes after this check is dated before `now`: the time between
+            // its reading and its CAS is then reported in both states, and
+            // reported time never goes back. That window is the bound.)
             if self.load_stamp() == stamp && self.word_is(w) {
                 break (w, time);
             }

@@ -52,9 +52,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// value in the word's modification order, not a possibly older one).
     pub(super) fn word_is(&self, w: Word) -> bool {
         let bits = w.encode();
-        // ORDERING: AcqRel: a transition that comes after this in the
-        // word's order synchronises with it, so its clock reading comes
-        // after ours.
+        // ORDERING: AcqRel, so that a transition after this in the word's
+        // order synchronises with it. That transition read its clock before
+        // its CAS, so it may be dated before our reading, by at most the time
+        // between its reading and its CAS: the one way a snapshot can report
+        // more time than has passed (see `snapshot`).
         self.words
             .0
             .word
