@@ -86,11 +86,6 @@ impl BackoffFactor {
     }
 
     /// From raw 16.16 fixed point.
-    ///
-    /// ```
-    /// # use totem_core::BackoffFactor;
-    /// assert_eq!(BackoffFactor::from_raw(1 << 16), BackoffFactor::integer(1));
-    /// ```
     pub const fn from_raw(raw: u32) -> Self {
         Self { raw, fault: None }
     }
@@ -103,11 +98,6 @@ impl BackoffFactor {
     }
 
     /// The raw 16.16 fixed-point value.
-    ///
-    /// ```
-    /// # use totem_core::BackoffFactor;
-    /// assert_eq!(BackoffFactor::ratio(1, 2).raw(), 0x8000);
-    /// ```
     pub const fn raw(self) -> u32 {
         self.raw
     }

@@ -184,13 +184,6 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     }
 
     /// The configuration.
-    ///
-    /// ```
-    /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
-    /// # let clock = ManualClock::new();
-    /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
-    /// assert_eq!(retry.config().max_attempts, 3);
-    /// ```
     pub fn config(&self) -> &RetryConfig {
         self.config.get()
     }
