@@ -91,23 +91,23 @@ pub mod totem {
         totem_std::retry(RetryConfig::new("bench").metrics(metrics)).expect("valid config")
     }
 
-    /// `retry.call(totem_std::sleep, || Ok(black_box(x)))`.
+    /// `retry.call(&totem_std::sleep, || Ok(black_box(x)))`.
     #[inline]
     pub fn retry_call(r: &Retry, x: u64) -> Result<u64, RetryError<()>> {
-        r.call(totem_std::sleep, || op::ok::<()>(x))
+        r.call(&totem_std::sleep, || op::ok::<()>(x))
     }
 
     /// Breaker around retry (the spec's decorator order):
-    /// `breaker.call(|| retry.call(sleep, op))`.
+    /// `breaker.call(|| retry.call(&sleep, op))`.
     #[inline]
     pub fn breaker_retry(b: &Breaker, r: &Retry, x: u64) -> Result<u64, CallError<RetryError<()>>> {
-        b.call(|| r.call(totem_std::sleep, || op::ok::<()>(x)))
+        b.call(|| r.call(&totem_std::sleep, || op::ok::<()>(x)))
     }
 
-    /// Retry around breaker: `retry.call_through(&breaker, sleep, op)`.
+    /// Retry around breaker: `retry.call_through(&breaker, &sleep, op)`.
     #[inline]
     pub fn retry_through(b: &Breaker, r: &Retry, x: u64) -> Result<u64, RetryError<CallError<()>>> {
-        r.call_through(b, totem_std::sleep, || op::ok::<()>(x))
+        r.call_through(b, &totem_std::sleep, || op::ok::<()>(x))
     }
 }
 

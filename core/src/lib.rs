@@ -65,5 +65,6 @@ pub use limits::{
 };
 pub use metrics::{BreakerSnapshot, RetrySnapshot, SuccessRate};
 pub use retry::{
-    Backoff, NotRejected, Retry, RetryError, RetryErrors, RetryPolicy, SharedRng, Sleeper,
+    Backoff, BlockingSleeper, NotRejected, Retry, RetryError, RetryErrors, RetryPolicy, SharedRng,
+    Sleeper,
 };

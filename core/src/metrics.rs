@@ -280,7 +280,7 @@ impl BreakerSnapshot {
 /// use totem_core::{validated, ManualClock, Retry, RetryConfig};
 /// let clock = ManualClock::new();
 /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
-/// let _ = retry.call(|_| {}, || Ok::<_, ()>(1));
+/// let _ = retry.call(&clock, || Ok::<_, ()>(1));
 /// let s = retry.snapshot();
 /// assert_eq!((s.attempts_total, s.success_total, s.retries_total), (1, 1, 0));
 /// ```

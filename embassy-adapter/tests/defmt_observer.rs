@@ -46,7 +46,7 @@ fn every_event_kind_is_logged() {
     )
     .with_observer(DefmtObserver);
 
-    let _ = retry.call(|_| {}, || Err::<(), _>(())); // RetryScheduled, RetryGaveUp
+    let _ = retry.call(&|_: Duration| {}, || Err::<(), _>(())); // RetryScheduled, RetryGaveUp
     let _ = breaker.call(|| Err::<(), _>(()));
     let _ = breaker.call(|| Err::<(), _>(())); // CLOSED -> OPEN
     let _ = breaker.call(|| Ok::<_, ()>(())); // Rejected

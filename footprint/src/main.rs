@@ -214,7 +214,7 @@ pub fn fp_retry_step(r: &Retrier) -> u32 {
 #[no_mangle]
 #[inline(never)]
 pub fn fp_retry_call(r: &Retrier) -> u32 {
-    match r.call(sleep, op) {
+    match r.call(&sleep, op) {
         Ok(v) => v,
         Err(e) => e.attempts,
     }
@@ -225,7 +225,7 @@ pub fn fp_retry_call(r: &Retrier) -> u32 {
 #[no_mangle]
 #[inline(never)]
 pub fn fp_breaker_retry(b: &Breaker, r: &Retrier) -> u32 {
-    match b.call(|| r.call(sleep, op)) {
+    match b.call(|| r.call(&sleep, op)) {
         Ok(v) => v,
         Err(e) => e.is_rejected() as u32,
     }

@@ -79,7 +79,7 @@ fn main() {
     for id in 0..50 {
         // Breaker around retry (the spec's decorator order): the breaker sees
         // one outcome per retried call.
-        match breaker.call(|| retry.call(totem_std::sleep, || payment_processor(id))) {
+        match breaker.call(|| retry.call(&totem_std::sleep, || payment_processor(id))) {
             Ok(_) => paid += 1,
             Err(CallError::Rejected(_)) => rejected += 1,
             Err(CallError::Inner(_)) => failed += 1,

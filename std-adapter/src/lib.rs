@@ -15,7 +15,7 @@
 //!     .expect("valid config");
 //!
 //! // The spec's decorator order: the breaker sees one outcome per retried call.
-//! let stock = breaker.call(|| retry.call(totem_std::sleep, || Ok::<_, &str>(42)));
+//! let stock = breaker.call(|| retry.call(&totem_std::sleep, || Ok::<_, &str>(42)));
 //! assert_eq!(stock.unwrap(), 42);
 //! ```
 #![forbid(unsafe_code)]

@@ -168,11 +168,11 @@ fn retry_deadline_with_clock_stepping_back_reads_no_time_elapsed() {
         &clock,
         1,
     );
-    let mut slept = Vec::new();
+    let slept = std::cell::RefCell::new(Vec::new());
     let err = retry
         .call(
-            |d| {
-                slept.push(d.as_ticks());
+            &|d: Duration| {
+                slept.borrow_mut().push(d.as_ticks());
                 // sleeping moves the clock back instead of forward
                 clock.set(Instant::from_ticks(now(&clock).wrapping_sub(50)));
             },
@@ -183,7 +183,7 @@ fn retry_deadline_with_clock_stepping_back_reads_no_time_elapsed() {
     // still stop at max_attempts.
     assert_eq!(err.attempts, 4);
     assert_eq!(err.reason, GiveUp::Exhausted);
-    assert_eq!(slept, [10, 10, 10]);
+    assert_eq!(slept.into_inner(), [10, 10, 10]);
 }
 
 // --- idle for months --------------------------------------------------------
@@ -335,18 +335,18 @@ fn max_delay_schedule_saturates_without_overflow_and_honours_the_max_deadline() 
         .unwrap();
     let retry = Retry::new(cfg, &clock, 7);
     assert!(retry.schedule().all(|d| d.as_ticks() == MAX_DELAY_MS));
-    let mut slept = 0u64;
+    let slept = std::cell::Cell::new(0u64);
     let err = retry
         .call(
-            |d| {
-                slept += d.as_ticks() as u64;
+            &|d: Duration| {
+                slept.set(slept.get() + d.as_ticks() as u64);
                 clock.advance(d);
             },
             || Err::<(), _>(()),
         )
         .unwrap_err();
     // One sleep of MAX_DELAY_MS fits the deadline exactly; the next would not.
-    assert_eq!(slept, MAX_DELAY_MS as u64);
+    assert_eq!(slept.get(), MAX_DELAY_MS as u64);
     assert_eq!((err.attempts, err.reason), (2, GiveUp::Deadline));
 }
 
@@ -385,11 +385,11 @@ fn a_max_delay_sleep_plus_a_slow_attempt_is_not_read_as_a_clock_stepping_back() 
         1,
     );
     let mut calls = 0;
-    let mut slept = 0u64;
+    let slept = std::cell::Cell::new(0u64);
     let err = retry
         .call(
-            |d| {
-                slept += d.as_ticks() as u64;
+            &|d: Duration| {
+                slept.set(slept.get() + d.as_ticks() as u64);
                 clock.advance(d);
             },
             || {
@@ -402,7 +402,8 @@ fn a_max_delay_sleep_plus_a_slow_attempt_is_not_read_as_a_clock_stepping_back() 
         )
         .unwrap_err();
     assert_eq!(
-        slept, MAX_DELAY_MS as u64,
+        slept.get(),
+        MAX_DELAY_MS as u64,
         "one sleep fits, a second would not"
     );
     assert_eq!((err.attempts, err.reason), (2, GiveUp::Deadline));

@@ -3,7 +3,9 @@
 //! retries; a rejection is not retried by default).
 mod common;
 use common::*;
-use totem_core::{BreakerConfig, CallError, GiveUp, ManualClock, Retry, RetryConfig, State};
+use totem_core::{
+    BreakerConfig, CallError, Duration, GiveUp, ManualClock, Retry, RetryConfig, State,
+};
 
 #[test]
 fn breaker_around_retry_sees_one_outcome_per_retried_call() {
@@ -20,13 +22,10 @@ fn breaker_around_retry_sees_one_outcome_per_retried_call() {
     );
     let mut attempts = 0;
     let r = b.call(|| {
-        retry.call(
-            |_| {},
-            || {
-                attempts += 1;
-                Err::<(), _>("down")
-            },
-        )
+        retry.call(&|_: Duration| {}, || {
+            attempts += 1;
+            Err::<(), _>("down")
+        })
     });
     match r {
         Err(CallError::Inner(e)) => assert_eq!(e.attempts, 3),
@@ -42,17 +41,14 @@ fn breaker_around_retry_sees_one_outcome_per_retried_call() {
     // A retried call that eventually succeeds is one success.
     let mut n = 0;
     let ok = b.call(|| {
-        retry.call(
-            |_| {},
-            || {
-                n += 1;
-                if n < 3 {
-                    Err("busy")
-                } else {
-                    Ok(n)
-                }
-            },
-        )
+        retry.call(&|_: Duration| {}, || {
+            n += 1;
+            if n < 3 {
+                Err("busy")
+            } else {
+                Ok(n)
+            }
+        })
     });
     assert_eq!(ok.unwrap(), 3);
     assert_eq!(b.consecutive_failures(), 0);
@@ -72,20 +68,17 @@ fn retry_around_breaker_stops_at_an_open_breaker() {
         1,
     );
     let mut ran = 0;
-    let mut slept = 0;
+    let slept = std::cell::Cell::new(0);
     let err = retry
-        .call_through(
-            &b,
-            |_| slept += 1,
-            || {
-                ran += 1;
-                Err::<(), _>("down")
-            },
-        )
+        .call_through(&b, &|_: Duration| slept.set(slept.get() + 1), || {
+            ran += 1;
+            Err::<(), _>("down")
+        })
         .unwrap_err();
     assert_eq!(ran, 2, "the operation ran until the breaker opened");
     assert_eq!(
-        slept, 2,
+        slept.get(),
+        2,
         "slept after attempts 1 and 2, then the rejection ended it"
     );
     assert!(matches!(err.error, CallError::Rejected(r) if r.state == State::Open));
@@ -112,18 +105,14 @@ fn retry_around_breaker_recovers_within_the_retries() {
         1,
     );
     let mut n = 0;
-    let v = retry.call_through(
-        &b,
-        |d| clock.advance(d),
-        || {
-            n += 1;
-            if n == 1 {
-                Err("glitch")
-            } else {
-                Ok("fine")
-            }
-        },
-    );
+    let v = retry.call_through(&b, &clock, || {
+        n += 1;
+        if n == 1 {
+            Err("glitch")
+        } else {
+            Ok("fine")
+        }
+    });
     assert_eq!(v.unwrap(), "fine");
     assert_eq!(b.state(), State::Closed);
 }
@@ -143,11 +132,9 @@ fn a_plain_retry_predicate_can_also_skip_rejections() {
         1,
     );
     let err = retry
-        .call_if(
-            &totem_core::NotRejected,
-            |_| {},
-            || b.call(|| Ok::<_, ()>(())),
-        )
+        .call_if(&totem_core::NotRejected, &|_: Duration| {}, || {
+            b.call(|| Ok::<_, ()>(()))
+        })
         .unwrap_err();
     assert_eq!(err.attempts, 1);
 }

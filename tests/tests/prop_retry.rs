@@ -172,13 +172,13 @@ fn failing_call(
     let start = clock.now();
     let retry = Retry::new(valid(cfg), &clock, seed);
     let calls = Cell::new(0u32);
-    let mut wakes = Vec::new();
+    let wakes = std::cell::RefCell::new(Vec::new());
     let since_start = |c: &ManualClock| c.now().as_ticks().wrapping_sub(start.as_ticks()) as u64;
     let err = retry
         .call(
-            |d| {
+            &|d: Duration| {
                 clock.advance(d);
-                wakes.push(since_start(&clock));
+                wakes.borrow_mut().push(since_start(&clock));
             },
             || {
                 let n = calls.get();
@@ -188,7 +188,7 @@ fn failing_call(
             },
         )
         .unwrap_err();
-    (calls.get(), err, wakes)
+    (calls.get(), err, wakes.into_inner())
 }
 
 #[test]

@@ -17,13 +17,10 @@ fn max_attempts_counts_the_first_call_and_returns_the_last_error() {
     let r = retry(RetryConfig::new("x"), &clock);
     let mut n = 0;
     let err = r
-        .call(
-            |d| clock.advance(d),
-            || {
-                n += 1;
-                Err::<(), _>(n)
-            },
-        )
+        .call(&clock, || {
+            n += 1;
+            Err::<(), _>(n)
+        })
         .unwrap_err();
     assert_eq!(n, 3);
     assert_eq!(
@@ -37,17 +34,14 @@ fn succeeds_on_a_later_attempt() {
     let clock = ManualClock::new();
     let r = retry(RetryConfig::new("x").max_attempts(5), &clock);
     let mut n = 0;
-    let v = r.call(
-        |d| clock.advance(d),
-        || {
-            n += 1;
-            if n < 4 {
-                Err("busy")
-            } else {
-                Ok(n)
-            }
-        },
-    );
+    let v = r.call(&clock, || {
+        n += 1;
+        if n < 4 {
+            Err("busy")
+        } else {
+            Ok(n)
+        }
+    });
     assert_eq!(v.unwrap(), 4);
     assert_eq!(clock.now_ms(), 1_000 + 2_000 + 4_000);
     let s = r.snapshot();
@@ -77,9 +71,13 @@ impl NowMs for ManualClock {
 fn one_attempt_means_no_retry() {
     let clock = ManualClock::new();
     let r = retry(RetryConfig::new("x").max_attempts(1), &clock);
-    let mut slept = 0;
-    let err = r.call(|_| slept += 1, || Err::<(), _>("x")).unwrap_err();
-    assert_eq!((err.attempts, slept), (1, 0));
+    let slept = std::cell::Cell::new(0);
+    let err = r
+        .call(&|_: Duration| slept.set(slept.get() + 1), || {
+            Err::<(), _>("x")
+        })
+        .unwrap_err();
+    assert_eq!((err.attempts, slept.get()), (1, 0));
 }
 
 #[test]
@@ -90,14 +88,19 @@ fn the_predicate_decides_including_ok_results() {
     let policy = |res: &Result<u16, &str>| matches!(res, Ok(503) | Err("timeout"));
     let mut replies = vec![Ok(503), Err("timeout"), Ok(200)].into_iter();
     assert_eq!(
-        r.call_if(&policy, |_| {}, || replies.next().unwrap())
+        r.call_if(&policy, &|_: Duration| {}, || replies.next().unwrap())
             .unwrap(),
         200
     );
-    let err = r.call_if(&policy, |_| {}, || Err("400")).unwrap_err();
+    let err = r
+        .call_if(&policy, &|_: Duration| {}, || Err("400"))
+        .unwrap_err();
     assert_eq!((err.attempts, err.reason), (1, GiveUp::NotRetryable));
     // Still 503 when attempts run out: the last result is returned as is.
-    assert_eq!(r.call_if(&policy, |_| {}, || Ok(503)).unwrap(), 503);
+    assert_eq!(
+        r.call_if(&policy, &|_: Duration| {}, || Ok(503)).unwrap(),
+        503
+    );
 }
 
 #[test]
@@ -118,7 +121,7 @@ fn error_classes_are_counted() {
     let clock = ManualClock::new();
     let r = retry(RetryConfig::new("x").max_attempts(3), &clock);
     let mut replies = ["timeout", "refused", "weird"].into_iter();
-    let _ = r.call_if(&ByKind, |_| {}, || Err(replies.next().unwrap()));
+    let _ = r.call_if(&ByKind, &|_: Duration| {}, || Err(replies.next().unwrap()));
     let e = r.snapshot().errors_by_class;
     assert_eq!((e[1], e[2], e[7]), (1, 1, 1));
 }
@@ -132,11 +135,11 @@ fn the_deadline_is_never_overslept() {
             .deadline(Duration::from_millis(5_000)),
         &clock,
     );
-    let mut slept = Vec::new();
+    let slept = RefCell::new(Vec::new());
     let err = r
         .call(
-            |d| {
-                slept.push(d.as_ticks());
+            &|d: Duration| {
+                slept.borrow_mut().push(d.as_ticks());
                 clock.advance(d)
             },
             || {
@@ -146,7 +149,7 @@ fn the_deadline_is_never_overslept() {
         )
         .unwrap_err();
     // 100 + 1000 + 100 + 2000 + 100 = 3300; next sleep (4000) would end at 7400 > 5000.
-    assert_eq!(slept, [1_000, 2_000]);
+    assert_eq!(slept.into_inner(), [1_000, 2_000]);
     assert_eq!((err.attempts, err.reason), (3, GiveUp::Deadline));
     use totem_core::Clock;
     assert!(clock.now().as_ticks() <= 5_000);
@@ -158,7 +161,7 @@ fn events_for_each_retry_and_the_give_up() {
     let events = RefCell::new(Vec::new());
     let r = Retry::new(RetryConfig::new("notify").validate().unwrap(), &clock, 1)
         .with_observer(ObserverFn(|e: &Event| events.borrow_mut().push(*e)));
-    let _ = r.call(|_| {}, || Err::<(), _>(()));
+    let _ = r.call(&|_: Duration| {}, || Err::<(), _>(()));
     let ev = events.borrow();
     assert_eq!(ev.len(), 3);
     assert!(
@@ -176,8 +179,8 @@ fn events_for_each_retry_and_the_give_up() {
 fn metrics_off_counts_nothing() {
     let clock = ManualClock::new();
     let r = retry(RetryConfig::new("x").metrics(false), &clock);
-    let _ = r.call(|_| {}, || Err::<(), _>(()));
-    let _ = r.call(|_| {}, || Ok::<_, ()>(()));
+    let _ = r.call(&|_: Duration| {}, || Err::<(), _>(()));
+    let _ = r.call(&|_: Duration| {}, || Ok::<_, ()>(()));
     let s = r.snapshot();
     assert_eq!(
         (s.attempts_total, s.success_total, s.failure_total),
@@ -189,8 +192,8 @@ fn metrics_off_counts_nothing() {
 fn success_rate_and_mean_delay() {
     let clock = ManualClock::new();
     let r = retry(RetryConfig::new("x"), &clock);
-    let _ = r.call(|_| {}, || Ok::<_, ()>(()));
-    let _ = r.call(|_| {}, || Err::<(), _>(()));
+    let _ = r.call(&|_: Duration| {}, || Ok::<_, ()>(()));
+    let _ = r.call(&|_: Duration| {}, || Err::<(), _>(()));
     let s = r.snapshot();
     assert_eq!(s.success_rate().unwrap().per_mille(), 500);
     assert_eq!(s.mean_delay_ms(), Some(1_500));
@@ -202,16 +205,13 @@ fn a_panicking_operation_leaves_the_metrics_counting_what_ran() {
     let r = retry(RetryConfig::new("x").max_attempts(5), &clock);
     let mut n = 0;
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        r.call(
-            |d| clock.advance(d),
-            || {
-                n += 1;
-                if n == 2 {
-                    panic!("the driver crashed");
-                }
-                Err::<(), _>("busy")
-            },
-        )
+        r.call(&clock, || {
+            n += 1;
+            if n == 2 {
+                panic!("the driver crashed");
+            }
+            Err::<(), _>("busy")
+        })
     }));
     assert!(caught.is_err());
     let s = r.snapshot();
@@ -229,10 +229,7 @@ fn a_panic_in_the_first_attempt_counts_one_attempt() {
     let clock = ManualClock::new();
     let r = retry(RetryConfig::new("x"), &clock);
     let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        r.call(
-            |d| clock.advance(d),
-            || -> Result<(), ()> { panic!("boom") },
-        )
+        r.call(&clock, || -> Result<(), ()> { panic!("boom") })
     }));
     assert!(caught.is_err());
     let s = r.snapshot();

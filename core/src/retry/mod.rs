@@ -10,13 +10,14 @@
 mod backoff;
 mod policy;
 mod run;
+mod sleep;
 
 use core::future::Future;
 
 use self::backoff::fold_seed;
 use self::run::{finish, Ending, Next, Run};
 use crate::breaker::{CallError, CircuitBreaker};
-use crate::clock::{Clock, Duration};
+use crate::clock::Clock;
 use crate::config::{ConfigError, RetryConfig, Valid};
 use crate::event::{GiveUp, NoObserver, Observer};
 use crate::limits::ERROR_CLASSES;
@@ -25,39 +26,7 @@ use crate::primitive::{bump, const_fn, read, AtomicCounter, AtomicU32, Ordering}
 
 pub use self::backoff::{Backoff, SharedRng};
 pub use self::policy::{NotRejected, RetryError, RetryErrors, RetryPolicy};
-
-/// Something that can wait asynchronously (an Embassy `Timer`, a Tokio
-/// sleep). The core has no runtime of its own.
-///
-/// # Contract
-///
-/// An implementation:
-/// - MUST complete no earlier than `delay` after it is first polled (round a
-///   delay shorter than its tick up to one tick, never down to zero).
-/// - MUST NOT block the thread: it returns a future that yields.
-/// - MUST be cancel-safe: dropping the future cancels the wait.
-///
-/// ```
-/// use core::future::Future;
-/// use totem_core::{Duration, Sleeper};
-/// struct Instant0;
-/// impl Sleeper for Instant0 {
-///     fn sleep(&self, _delay: Duration) -> impl Future<Output = ()> {
-///         core::future::ready(())
-///     }
-/// }
-/// # let _ = Instant0.sleep(Duration::from_millis(1));
-/// ```
-pub trait Sleeper {
-    /// Waits for `delay`.
-    fn sleep(&self, delay: Duration) -> impl Future<Output = ()>;
-}
-
-impl<S: Sleeper + ?Sized> Sleeper for &S {
-    fn sleep(&self, delay: Duration) -> impl Future<Output = ()> {
-        (**self).sleep(delay)
-    }
-}
+pub use self::sleep::{BlockingSleeper, Sleeper};
 
 /// The retry's counters.
 #[derive(Debug)]
@@ -73,17 +42,18 @@ struct Counters {
 /// Retries an operation with exponential backoff and jitter.
 ///
 /// ```
+/// use std::cell::RefCell;
 /// use totem_core::{validated, Duration, ManualClock, Retry, RetryConfig};
 /// let clock = ManualClock::new();
 /// let retry = Retry::new(validated!(RetryConfig::new("notify")), &clock, 0x5eed);
 /// let mut calls = 0;
-/// let mut slept = Vec::new();
+/// let slept = RefCell::new(Vec::new());
 /// let result = retry.call(
-///     |d| slept.push(d.as_ticks()),
+///     &|d: Duration| slept.borrow_mut().push(d.as_ticks()),
 ///     || { calls += 1; if calls < 3 { Err("busy") } else { Ok("sent") } },
 /// );
 /// assert_eq!(result.unwrap(), "sent");
-/// assert_eq!(slept, [1_000, 2_000]);
+/// assert_eq!(slept.into_inner(), [1_000, 2_000]);
 /// ```
 #[derive(Debug)]
 pub struct Retry<C, O = NoObserver> {
@@ -227,15 +197,15 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
     /// # let clock = ManualClock::new();
     /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
-    /// assert_eq!(retry.call(|_| {}, || Ok::<_, ()>(5)).unwrap(), 5);
+    /// assert_eq!(retry.call(&clock, || Ok::<_, ()>(5)).unwrap(), 5);
     /// ```
     #[inline]
     pub fn call<T, E>(
         &self,
-        sleep: impl FnMut(Duration),
+        sleeper: &impl BlockingSleeper,
         op: impl FnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
-        self.call_if(&RetryErrors, sleep, op)
+        self.call_if(&RetryErrors, sleeper, op)
     }
 
     /// [`call`](Self::call) with a [`RetryPolicy`] deciding what is retried.
@@ -245,13 +215,13 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     /// # let clock = ManualClock::new();
     /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
     /// let only_busy = |r: &Result<(), &str>| matches!(r, Err("busy"));
-    /// let err = retry.call_if(&only_busy, |_| {}, || Err("forbidden")).unwrap_err();
+    /// let err = retry.call_if(&only_busy, &clock, || Err("forbidden")).unwrap_err();
     /// assert_eq!((err.attempts, err.reason), (1, GiveUp::NotRetryable));
     /// ```
     pub fn call_if<T, E>(
         &self,
         policy: &impl RetryPolicy<T, E>,
-        mut sleep: impl FnMut(Duration),
+        sleeper: &impl BlockingSleeper,
         mut op: impl FnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
         let ending = Ending::arm(self);
@@ -265,7 +235,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
             match run.after(result, policy) {
                 Next::Return(r) => return ending.ended(r),
                 Next::Sleep(d) => {
-                    sleep(d);
+                    sleeper.sleep(d);
                     run.retrying(d);
                 }
             }
@@ -301,17 +271,17 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     /// let clock = ManualClock::new();
     /// let breaker = CircuitBreaker::new(validated!(BreakerConfig::new("db").failure_threshold(2)), &clock);
     /// let retry = Retry::new(validated!(RetryConfig::new("db").max_attempts(5)), &clock, 1);
-    /// let err = retry.call_through(&breaker, |_| {}, || Err::<(), _>("down")).unwrap_err();
+    /// let err = retry.call_through(&breaker, &clock, || Err::<(), _>("down")).unwrap_err();
     /// assert!(matches!(err.error, CallError::Rejected(_)));
     /// assert_eq!((err.attempts, err.reason), (3, GiveUp::NotRetryable));
     /// ```
     pub fn call_through<T, E, BC: Clock, BO: Observer>(
         &self,
         breaker: &CircuitBreaker<BC, BO>,
-        sleep: impl FnMut(Duration),
+        sleeper: &impl BlockingSleeper,
         mut op: impl FnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<CallError<E>>> {
-        self.call_if(&NotRejected, sleep, || breaker.call(&mut op))
+        self.call_if(&NotRejected, sleeper, || breaker.call(&mut op))
     }
 
     /// The async retry loop, sleeping with `sleeper`. Every `Err` is retried.
@@ -424,7 +394,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
     /// # let clock = ManualClock::new();
     /// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
-    /// let _ = retry.call(|_| {}, || Err::<(), _>(()));
+    /// let _ = retry.call(&clock, || Err::<(), _>(()));
     /// let s = retry.snapshot();
     /// assert_eq!((s.attempts_total, s.retries_total, s.delay_ms_total), (3, 2, 3_000));
     /// ```
@@ -455,6 +425,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
 mod tests {
     use super::backoff::*;
     use super::*;
+    use crate::clock::Duration;
     use crate::config::Jitter;
     use crate::limits::MAX_DELAY_MS;
 

@@ -11,7 +11,7 @@ use crate::event::GiveUp;
 /// use totem_core::{validated, GiveUp, ManualClock, Retry, RetryConfig};
 /// let clock = ManualClock::new();
 /// let retry = Retry::new(validated!(RetryConfig::new("x").max_attempts(2)), &clock, 7);
-/// let err = retry.call(|_| {}, || Err::<(), _>("down")).unwrap_err();
+/// let err = retry.call(&clock, || Err::<(), _>("down")).unwrap_err();
 /// assert_eq!((err.error, err.attempts, err.reason), ("down", 2, GiveUp::Exhausted));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
