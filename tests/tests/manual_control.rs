@@ -169,3 +169,40 @@ fn reset_and_disable_after_an_unobserved_reset_timeout_match_an_observed_one() {
     assert_eq!(run(false, |b| b.reset()), run(true, |b| b.reset()));
     assert_eq!(run(false, |b| b.disable()), run(true, |b| b.disable()));
 }
+
+#[test]
+fn reset_stats_keeps_the_state_and_an_open_deadline() {
+    let clock = CountingClock::default();
+    let rec = Recorder::default();
+    let b = breaker(
+        BreakerConfig::new("api")
+            .failure_threshold(3)
+            .reset_timeout(secs(10)),
+        &clock,
+        &rec,
+    );
+    // CLOSED: the streak and the rate restart, totals stay.
+    let _ = b.call(|| Ok::<_, ()>(()));
+    let _ = fail::<()>(&b);
+    let _ = fail::<()>(&b);
+    b.reset_stats();
+    assert_eq!(b.consecutive_failures(), 0);
+    let s = b.snapshot();
+    assert_eq!((s.successes_total, s.failures_total), (1, 2));
+    assert_eq!(s.success_rate, None);
+    // Two more failures do not trip it (the streak restarted at zero).
+    let _ = fail::<()>(&b);
+    let _ = fail::<()>(&b);
+    assert_eq!(b.state(), State::Closed);
+    let _ = fail::<()>(&b);
+    assert_eq!(b.state(), State::Open);
+    // OPEN: the deadline is kept; it half-opens at the same time as without.
+    clock.advance(secs(4));
+    b.reset_stats();
+    assert_eq!(b.state(), State::Open);
+    assert_eq!(b.consecutive_failures(), 0);
+    clock.advance(secs(6));
+    assert_eq!(b.state(), State::HalfOpen);
+    let causes: Vec<_> = rec.transitions().iter().map(|t| t.cause).collect();
+    assert_eq!(causes, [Cause::FailureThreshold, Cause::ResetTimeout]);
+}

@@ -20,7 +20,8 @@ mod word;
 use core::future::Future;
 
 use self::machine::{
-    decide_acquire, decide_command, decide_outcome, decide_state, Command, Decision, Effect, Limits,
+    decide_acquire, decide_command, decide_outcome, decide_reset_stats, decide_state, Command,
+    Decision, Effect, Limits,
 };
 use self::word::{Kind, Stamp, Word};
 use crate::clock::{Clock, Duration};
@@ -273,6 +274,25 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         self.command(Command::Reset);
     }
 
+    /// Clears the consecutive-failure streak and restarts the success rate,
+    /// leaving the state alone: an OPEN breaker keeps its deadline, a
+    /// half-open episode its probes. Totals are never reset. For a periodic
+    /// reset (the spec's daily one) that must not close a breaker early.
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, State};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("db").failure_threshold(3)), &clock);
+    /// let _ = b.call(|| Err::<(), _>(()));
+    /// b.reset_stats();
+    /// assert_eq!((b.consecutive_failures(), b.snapshot().success_rate), (0, None));
+    /// assert_eq!(b.snapshot().failures_total, 1);
+    /// ```
+    pub fn reset_stats(&self) {
+        self.drive(self.load_word(), |w, _| decide_reset_stats(w));
+        self.counters.0.rebase();
+    }
+
     /// Opens the breaker until `reset()`: everything is rejected and it never
     /// half-opens by itself.
     ///
@@ -383,6 +403,57 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         let result = op().await;
         permit.record(classify(&result));
         result.map_err(CallError::Inner)
+    }
+
+    /// [`call`](Self::call) with a fallback for a rejected call (a cached
+    /// value, a default, a degraded answer): `fallback` gets the rejection
+    /// and its result is returned instead. An error of `op` is returned as
+    /// it is; only a rejection falls back.
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
+    /// let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("prices").failure_threshold(1)), &clock);
+    /// assert_eq!(b.call_or_else(|| Err("down"), |_| Ok(0)), Err("down"));
+    /// // OPEN now: the cached price, without calling the service.
+    /// assert_eq!(b.call_or_else(|| Ok(120), |_rejected| Ok(100)), Ok(100));
+    /// ```
+    #[inline]
+    pub fn call_or_else<T, E>(
+        &self,
+        op: impl FnOnce() -> Result<T, E>,
+        fallback: impl FnOnce(Rejected) -> Result<T, E>,
+    ) -> Result<T, E> {
+        match self.call(op) {
+            Ok(v) => Ok(v),
+            Err(CallError::Inner(e)) => Err(e),
+            Err(CallError::Rejected(r)) => fallback(r),
+        }
+    }
+
+    /// The async form of [`call_or_else`](Self::call_or_else).
+    ///
+    /// ```
+    /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
+    /// # let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("prices")), &clock);
+    /// let fut = b.call_or_else_async(|| async { Ok::<_, ()>(120) }, |_| async { Ok(100) });
+    /// # let _ = fut;
+    /// ```
+    pub async fn call_or_else_async<T, E, F, G>(
+        &self,
+        op: impl FnOnce() -> F,
+        fallback: impl FnOnce(Rejected) -> G,
+    ) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+        G: Future<Output = Result<T, E>>,
+    {
+        match self.call_async(op).await {
+            Ok(v) => Ok(v),
+            Err(CallError::Inner(e)) => Err(e),
+            Err(CallError::Rejected(r)) => fallback(r).await,
+        }
     }
 
     #[inline]

@@ -387,6 +387,18 @@ pub(crate) const fn decide_command(
     )
 }
 
+/// What `reset_stats()` does to the word: clear the streak, in any state.
+/// No state changes, so no deadline is applied first: the streak is a count
+/// in every state and drives a transition only in CLOSED.
+#[inline]
+pub(crate) const fn decide_reset_stats(w: Word) -> Decision<()> {
+    if w.streak != 0 {
+        Decision::Write(Word { streak: 0, ..w }, ())
+    } else {
+        Decision::Done(())
+    }
+}
+
 /// The decision of a reader (`state()`): make the transitions whose
 /// deadlines passed, then report the word.
 #[inline]

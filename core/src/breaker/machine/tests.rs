@@ -336,3 +336,32 @@ fn commands() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn reset_stats_clears_the_streak_in_every_state_and_changes_nothing_else() {
+    for kind in [
+        Kind::Closed,
+        Kind::Open,
+        Kind::HalfOpen,
+        Kind::Probing,
+        Kind::ForcedOpen,
+        Kind::Disabled,
+    ] {
+        let w = Word {
+            kind,
+            streak: 7,
+            gen: 5,
+            admitted: 1,
+            successes: 1,
+        };
+        assert_eq!(
+            decide_reset_stats(w),
+            Decision::Write(Word { streak: 0, ..w }, ()),
+            "{kind:?}"
+        );
+        assert_eq!(
+            decide_reset_stats(Word { streak: 0, ..w }),
+            Decision::Done(())
+        );
+    }
+}
