@@ -414,7 +414,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
     /// let clock = ManualClock::new();
     /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("prices").failure_threshold(1)), &clock);
-    /// assert_eq!(b.call_or_else(|| Err("down"), |_| Ok(0)), Err("down"));
+    /// assert_eq!(b.call_or_else(|| Err::<u32, _>("down"), |_| Ok(0)), Err("down"));
     /// // OPEN now: the cached price, without calling the service.
     /// assert_eq!(b.call_or_else(|| Ok(120), |_rejected| Ok(100)), Ok(100));
     /// ```
