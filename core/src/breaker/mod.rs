@@ -416,7 +416,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// let b = CircuitBreaker::new(validated!(BreakerConfig::new("prices").failure_threshold(1)), &clock);
     /// assert_eq!(b.call_or_else(|| Err::<u32, _>("down"), |_| Ok(0)), Err("down"));
     /// // OPEN now: the cached price, without calling the service.
-    /// assert_eq!(b.call_or_else(|| Ok(120), |_rejected| Ok(100)), Ok(100));
+    /// assert_eq!(b.call_or_else(|| Ok::<_, &str>(120), |_rejected| Ok(100)), Ok(100));
     /// ```
     #[inline]
     pub fn call_or_else<T, E>(
