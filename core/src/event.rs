@@ -89,8 +89,9 @@ impl core::fmt::Display for State {
 /// use totem_core::Cause;
 /// assert_ne!(Cause::FailureThreshold, Cause::ProbeFailed);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[repr(u8)]
 pub enum Cause {
     /// CLOSED → OPEN: `failure_threshold` consecutive failures.
     FailureThreshold,
@@ -108,6 +109,85 @@ pub enum Cause {
     ForceOpen,
     /// `disable()`.
     Disable,
+}
+
+impl Cause {
+    /// Every cause, in counter order (`Cause as usize`).
+    ///
+    /// ```
+    /// # use totem_core::Cause;
+    /// assert_eq!(Cause::ALL[Cause::ProbeFailed as usize], Cause::ProbeFailed);
+    /// ```
+    pub const ALL: [Cause; 8] = [
+        Cause::FailureThreshold,
+        Cause::ResetTimeout,
+        Cause::ProbeFailed,
+        Cause::HalfOpenTimeout,
+        Cause::ProbesSucceeded,
+        Cause::Reset,
+        Cause::ForceOpen,
+        Cause::Disable,
+    ];
+
+    /// A lowercase label (for metrics and logs).
+    ///
+    /// ```
+    /// # use totem_core::Cause;
+    /// assert_eq!(Cause::HalfOpenTimeout.as_str(), "half_open_timeout");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Cause::FailureThreshold => "failure_threshold",
+            Cause::ResetTimeout => "reset_timeout",
+            Cause::ProbeFailed => "probe_failed",
+            Cause::HalfOpenTimeout => "half_open_timeout",
+            Cause::ProbesSucceeded => "probes_succeeded",
+            Cause::Reset => "reset",
+            Cause::ForceOpen => "force_open",
+            Cause::Disable => "disable",
+        }
+    }
+
+    /// The state a transition with this cause leaves, when the cause tells
+    /// (the automatic ones); a manual command can come in any state.
+    ///
+    /// ```
+    /// # use totem_core::{Cause, State};
+    /// assert_eq!(Cause::ProbeFailed.from(), Some(State::HalfOpen));
+    /// assert_eq!(Cause::Reset.from(), None);
+    /// ```
+    pub const fn from(self) -> Option<State> {
+        match self {
+            Cause::FailureThreshold => Some(State::Closed),
+            Cause::ResetTimeout => Some(State::Open),
+            Cause::ProbeFailed | Cause::HalfOpenTimeout | Cause::ProbesSucceeded => {
+                Some(State::HalfOpen)
+            }
+            Cause::Reset | Cause::ForceOpen | Cause::Disable => None,
+        }
+    }
+
+    /// The state a transition with this cause enters.
+    ///
+    /// ```
+    /// # use totem_core::{Cause, State};
+    /// assert_eq!(Cause::HalfOpenTimeout.to(), State::Open);
+    /// ```
+    pub const fn to(self) -> State {
+        match self {
+            Cause::FailureThreshold | Cause::ProbeFailed | Cause::HalfOpenTimeout => State::Open,
+            Cause::ResetTimeout => State::HalfOpen,
+            Cause::ProbesSucceeded | Cause::Reset => State::Closed,
+            Cause::ForceOpen => State::ForcedOpen,
+            Cause::Disable => State::Disabled,
+        }
+    }
+}
+
+impl core::fmt::Display for Cause {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A breaker state change. `at` is the logical time of the transition (a

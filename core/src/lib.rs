@@ -60,8 +60,8 @@ pub use event::{
     State, Transition,
 };
 pub use limits::{
-    ERROR_CLASSES, GENERATIONS, MAX_DELAY_MS, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS,
-    MAX_TIMEOUT_MS,
+    DELAY_BUCKETS_MS, ERROR_CLASSES, GENERATIONS, MAX_DELAY_MS, MAX_FAILURE_THRESHOLD,
+    MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS,
 };
 pub use metrics::{BreakerSnapshot, RetrySnapshot, SuccessRate};
 pub use retry::{

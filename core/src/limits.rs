@@ -78,3 +78,51 @@ pub const MAX_DELAY_MS: u32 = i32::MAX as u32;
 /// assert_eq!(retry.snapshot().errors_by_class.len(), totem_core::ERROR_CLASSES);
 /// ```
 pub const ERROR_CLASSES: usize = 8;
+
+/// The upper bounds, in milliseconds, of the retry delay histogram's
+/// buckets (inclusive, as Prometheus's `le`); one more bucket counts the
+/// delays above the last bound. Fixed, so the histogram is a few counters
+/// with no allocation: from 10 ms (a local service) to a minute (the spec's
+/// alert on an average delay above 30 s).
+///
+/// ```
+/// # use totem_core::{validated, Duration, ManualClock, Retry, RetryConfig, DELAY_BUCKETS_MS};
+/// # let clock = ManualClock::new();
+/// let retry = Retry::new(validated!(RetryConfig::new("x")), &clock, 1);
+/// let _ = retry.call(&clock, || Err::<(), _>(()));
+/// // Two delays, 1 s and 2 s: one in the `le="1000"` bucket, one in `le="5000"`.
+/// let buckets = retry.snapshot().delay_buckets;
+/// assert_eq!(buckets.len(), DELAY_BUCKETS_MS.len() + 1);
+/// assert_eq!(buckets.iter().sum::<u64>(), 2);
+/// ```
+pub const DELAY_BUCKETS_MS: [u32; 9] = [10, 50, 100, 500, 1_000, 5_000, 10_000, 30_000, 60_000];
+
+/// How many counters the delay histogram keeps: one per bound and one above.
+pub(crate) const DELAY_BUCKETS: usize = DELAY_BUCKETS_MS.len() + 1;
+
+/// The histogram bucket of a delay.
+pub(crate) const fn delay_bucket(delay_ms: u32) -> usize {
+    let mut i = 0;
+    while i < DELAY_BUCKETS_MS.len() {
+        if delay_ms <= DELAY_BUCKETS_MS[i] {
+            return i;
+        }
+        i += 1;
+    }
+    DELAY_BUCKETS_MS.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delay_buckets_are_inclusive_and_the_last_takes_the_rest() {
+        assert_eq!(delay_bucket(0), 0);
+        assert_eq!(delay_bucket(10), 0);
+        assert_eq!(delay_bucket(11), 1);
+        assert_eq!(delay_bucket(60_000), 8);
+        assert_eq!(delay_bucket(60_001), 9);
+        assert_eq!(delay_bucket(u32::MAX), DELAY_BUCKETS - 1);
+    }
+}

@@ -8,10 +8,14 @@
 //! | `circuit_breaker_success_rate` | [`BreakerSnapshot::success_rate`] |
 //! | time in each state | [`BreakerSnapshot::time_in_state_ms`] |
 //! | rejections | [`BreakerSnapshot::rejected_total`] |
+//! | transitions by cause (and so by edge) | [`BreakerSnapshot::transitions_by_cause`] |
 
-use crate::event::State;
-use crate::limits::ERROR_CLASSES;
-use crate::primitive::{bump, const_fn, AtomicCounter, CounterValue, Ordering};
+use crate::event::{Cause, State};
+use crate::limits::{DELAY_BUCKETS, ERROR_CLASSES};
+use crate::primitive::{bump, const_fn, read, AtomicCounter, CounterValue, Ordering};
+
+/// How many causes of a state change there are ([`Cause::ALL`]).
+pub(crate) const CAUSES: usize = Cause::ALL.len();
 
 /// The counters of one breaker. Totals only grow (on targets without 64-bit
 /// atomics they are 32-bit and wrap, which a Prometheus-style consumer reads
@@ -23,7 +27,8 @@ pub(crate) struct Counters {
     pub(crate) ignored: AtomicCounter,
     pub(crate) rejected: AtomicCounter,
     pub(crate) abandoned: AtomicCounter,
-    pub(crate) transitions: AtomicCounter,
+    /// State changes by cause (`Cause as usize`).
+    transitions: [AtomicCounter; CAUSES],
     /// Totals at the last `reset()`, for the success rate since then.
     base_successes: AtomicCounter,
     base_failures: AtomicCounter,
@@ -43,7 +48,16 @@ impl Counters {
                 ignored: AtomicCounter::new(0),
                 rejected: AtomicCounter::new(0),
                 abandoned: AtomicCounter::new(0),
-                transitions: AtomicCounter::new(0),
+                transitions: [
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                    AtomicCounter::new(0),
+                ],
                 base_successes: AtomicCounter::new(0),
                 base_failures: AtomicCounter::new(0),
                 time_ms: [
@@ -153,8 +167,17 @@ impl Counters {
         }
     }
 
-    pub(crate) fn record_transition(&self) {
-        bump(&self.transitions);
+    pub(crate) fn record_transition(&self, cause: Cause) {
+        bump(&self.transitions[cause as usize]);
+    }
+
+    /// State changes by cause.
+    pub(crate) fn transitions(&self) -> [u64; CAUSES] {
+        let mut out = [0; CAUSES];
+        for (slot, counter) in out.iter_mut().zip(self.transitions.iter()) {
+            *slot = read(counter);
+        }
+        out
     }
 }
 
@@ -242,8 +265,12 @@ pub struct BreakerSnapshot {
     pub rejected_total: u64,
     /// Permits dropped without an outcome.
     pub abandoned_total: u64,
-    /// State changes.
+    /// State changes (the sum of `transitions_by_cause`).
     pub transitions_total: u64,
+    /// State changes by cause, indexed by `Cause as usize` (a cause names
+    /// the edge: [`Cause::from`], [`Cause::to`]). Counted, so a state
+    /// shorter than the interval between two snapshots is not missed.
+    pub transitions_by_cause: [u64; CAUSES],
     /// Milliseconds spent in each state, indexed by `State as usize`.
     pub time_in_state_ms: [u64; 5],
     /// Successes over successes + failures since the last `reset()` (`None`
@@ -273,7 +300,7 @@ impl BreakerSnapshot {
 /// |---|---|
 /// | `retry_attempts_total` | [`attempts_total`](Self::attempts_total) |
 /// | `retry_success_total` | [`success_total`](Self::success_total) |
-/// | `retry_delay_seconds` | [`delay_ms_total`](Self::delay_ms_total) / 1000 |
+/// | `retry_delay_seconds` (a histogram) | [`delay_buckets`](Self::delay_buckets), sum [`delay_ms_total`](Self::delay_ms_total) / 1000, count [`retries_total`](Self::retries_total) |
 /// | distribution of errors | [`errors_by_class`](Self::errors_by_class) |
 ///
 /// ```
@@ -306,6 +333,12 @@ pub struct RetrySnapshot {
     pub retries_total: u64,
     /// Milliseconds slept before the retries counted in `retries_total`.
     pub delay_ms_total: u64,
+    /// Retries by the delay slept before them: `delay_buckets[i]` counts
+    /// delays up to [`DELAY_BUCKETS_MS`](crate::DELAY_BUCKETS_MS)`[i]` ms and above the bound before
+    /// it; the last counts delays above every bound. Not cumulative (a
+    /// Prometheus exporter sums them into `le` buckets); they add up to
+    /// `retries_total`.
+    pub delay_buckets: [u64; DELAY_BUCKETS],
     /// Failed attempts per error class (see [`RetryPolicy::error_class`](crate::RetryPolicy::error_class)).
     pub errors_by_class: [u64; ERROR_CLASSES],
 }

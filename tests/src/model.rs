@@ -176,7 +176,7 @@ pub struct Model {
     ignored: u64,
     rejected: u64,
     abandoned: u64,
-    transitions: u64,
+    transitions: [u64; 8],
     base_successes: u64,
     base_failures: u64,
     /// Booked milliseconds per state.
@@ -203,7 +203,7 @@ impl Model {
             ignored: 0,
             rejected: 0,
             abandoned: 0,
-            transitions: 0,
+            transitions: [0; 8],
             base_successes: 0,
             base_failures: 0,
             time: [0; 5],
@@ -267,7 +267,7 @@ impl Model {
         self.phase = to;
         self.generation += 1;
         if from != to.state() {
-            self.transitions += 1;
+            self.transitions[cause as usize] += 1;
             self.events.push(Event::Transition(Transition {
                 name: self.cfg.name,
                 from,
@@ -291,7 +291,7 @@ impl Model {
                     // The OPEN segment goes on (split when booked): the
                     // phase changes, the segment does not.
                     self.phase = Phase::HalfOpen { opened };
-                    self.transitions += 1;
+                    self.transitions[Cause::ResetTimeout as usize] += 1;
                     self.events.push(Event::Transition(Transition {
                         name: self.cfg.name,
                         from: State::Open,
@@ -574,7 +574,8 @@ impl Model {
             ignored_total: self.ignored,
             rejected_total: self.rejected,
             abandoned_total: self.abandoned,
-            transitions_total: self.transitions,
+            transitions_total: self.transitions.iter().sum(),
+            transitions_by_cause: self.transitions,
             time_in_state_ms: time,
             success_rate: (calls != 0).then_some(SuccessRate { successes, calls }),
             probes_in_flight: match self.phase {

@@ -2,7 +2,7 @@
 //! state, and a success rate since the last reset (None before any call).
 mod common;
 use common::*;
-use totem_core::{BreakerConfig, State};
+use totem_core::{BreakerConfig, Cause, State};
 
 #[test]
 fn totals_and_rate() {
@@ -156,4 +156,45 @@ fn a_breaker_built_at_run_time_counts_time_from_construction() {
     let s = b.snapshot();
     assert_eq!(s.time_in(State::Closed), 15_000);
     assert_eq!(s.time_in(State::Open), 1_000);
+}
+
+#[test]
+fn transitions_are_counted_by_cause_so_a_short_open_is_not_missed() {
+    let clock = CountingClock::default();
+    let b = breaker(
+        BreakerConfig::new("api")
+            .failure_threshold(1)
+            .reset_timeout(secs(1)),
+        &clock,
+        totem_core::NoObserver,
+    );
+    // Open, half-open, a failed probe, half-open, a good probe: back to
+    // CLOSED before anyone took a snapshot.
+    let _ = fail::<()>(&b);
+    clock.advance(secs(1));
+    let _ = fail::<()>(&b);
+    clock.advance(secs(1));
+    let _ = succeed(&b);
+    b.force_open();
+    b.reset();
+    let s = b.snapshot();
+    assert_eq!(s.state, State::Closed);
+    let count = |c: Cause| s.transitions_by_cause[c as usize];
+    assert_eq!(count(Cause::FailureThreshold), 1);
+    assert_eq!(count(Cause::ResetTimeout), 2);
+    assert_eq!(count(Cause::ProbeFailed), 1);
+    assert_eq!(count(Cause::ProbesSucceeded), 1);
+    assert_eq!((count(Cause::ForceOpen), count(Cause::Reset)), (1, 1));
+    assert_eq!(
+        (count(Cause::HalfOpenTimeout), count(Cause::Disable)),
+        (0, 0)
+    );
+    assert_eq!(s.transitions_total, 7);
+    // Entries into OPEN, whatever the edge: what an alert on flapping counts.
+    let opened: u64 = Cause::ALL
+        .iter()
+        .filter(|c| c.to() == State::Open)
+        .map(|&c| count(c))
+        .sum();
+    assert_eq!(opened, 2);
 }

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 use totem_core::{
     Duration, Event, GiveUp, ManualClock, ObserverFn, Retry, RetryConfig, RetryPolicy,
+    DELAY_BUCKETS_MS,
 };
 
 fn retry(cfg: RetryConfig, clock: &ManualClock) -> Retry<&ManualClock> {
@@ -55,6 +56,12 @@ fn succeeds_on_a_later_attempt() {
         (4, 1, 3, 7_000)
     );
     assert_eq!(s.errors_by_class[0], 3);
+    // The delay histogram: 1 s in the `le=1000` bucket, 2 s and 4 s in
+    // `le=5000`; its count is the retries.
+    let bucket = |ms: u32| DELAY_BUCKETS_MS.iter().position(|&b| b == ms).unwrap();
+    assert_eq!(s.delay_buckets[bucket(1_000)], 1);
+    assert_eq!(s.delay_buckets[bucket(5_000)], 2);
+    assert_eq!(s.delay_buckets.iter().sum::<u64>(), s.retries_total);
 }
 
 trait NowMs {

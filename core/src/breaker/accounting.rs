@@ -70,6 +70,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             reported[s as usize] = c.report_time(s, time[s as usize]);
         }
         let (successes_total, failures_total, success_rate) = c.outcomes();
+        let transitions_by_cause = c.transitions();
         BreakerSnapshot {
             name: self.config.get().name,
             state: public_state(w.kind),
@@ -79,7 +80,8 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             ignored_total: read(&c.ignored),
             rejected_total: read(&c.rejected),
             abandoned_total: read(&c.abandoned),
-            transitions_total: read(&c.transitions),
+            transitions_total: transitions_by_cause.iter().sum(),
+            transitions_by_cause,
             time_in_state_ms: reported,
             success_rate,
             probes_in_flight: if let Kind::Probing = w.kind {

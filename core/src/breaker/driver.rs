@@ -156,7 +156,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             self.publish(from, step.to, step.at);
         }
         if let Some(cause) = step.cause {
-            self.counters.0.record_transition();
+            self.counters.0.record_transition(cause);
             self.observer.on_event(&Event::Transition(Transition {
                 name: self.config.get().name,
                 from: public_state(from.kind),

@@ -20,7 +20,7 @@ use crate::breaker::{CallError, CircuitBreaker};
 use crate::clock::Clock;
 use crate::config::{ConfigError, RetryConfig, Valid};
 use crate::event::{GiveUp, NoObserver, Observer};
-use crate::limits::ERROR_CLASSES;
+use crate::limits::{DELAY_BUCKETS, ERROR_CLASSES};
 use crate::metrics::RetrySnapshot;
 use crate::primitive::{bump, const_fn, read, AtomicCounter, AtomicU32, Ordering};
 
@@ -36,6 +36,8 @@ struct Counters {
     abandoned: AtomicCounter,
     retries: AtomicCounter,
     delay_ms: AtomicCounter,
+    /// Retries by the delay slept before them ([`DELAY_BUCKETS_MS`]).
+    delays: [AtomicCounter; DELAY_BUCKETS],
     errors: [AtomicCounter; ERROR_CLASSES],
 }
 
@@ -119,6 +121,18 @@ impl<C: Clock, O: Observer> Retry<C, O> {
                     abandoned: AtomicCounter::new(0),
                     retries: AtomicCounter::new(0),
                     delay_ms: AtomicCounter::new(0),
+                    delays: [
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                        AtomicCounter::new(0),
+                    ],
                     errors: [
                         AtomicCounter::new(0),
                         AtomicCounter::new(0),
@@ -404,6 +418,10 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         for (slot, counter) in errors.iter_mut().zip(c.errors.iter()) {
             *slot = read(counter);
         }
+        let mut delay_buckets = [0u64; DELAY_BUCKETS];
+        for (slot, counter) in delay_buckets.iter_mut().zip(c.delays.iter()) {
+            *slot = read(counter);
+        }
         let success_total = read(&c.succeeded);
         let failure_total = read(&c.failed);
         let abandoned_total = read(&c.abandoned);
@@ -416,6 +434,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
             abandoned_total,
             retries_total,
             delay_ms_total: read(&c.delay_ms),
+            delay_buckets,
             errors_by_class: errors,
         }
     }

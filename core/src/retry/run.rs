@@ -7,7 +7,7 @@ use super::policy::{RetryError, RetryPolicy};
 use super::Retry;
 use crate::clock::{Clock, Duration};
 use crate::event::{Event, GiveUp, Observer, RetryGaveUp, RetryScheduled};
-use crate::limits::{ERROR_CLASSES, MAX_DELAY_MS};
+use crate::limits::{delay_bucket, ERROR_CLASSES, MAX_DELAY_MS};
 use crate::primitive::{bump, bump_by, AtomicCounter};
 
 /// What the loop does after an attempt.
@@ -149,8 +149,10 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
     /// retry now, so that a call abandoned during its sleep counts none.
     pub(super) fn retrying(&self, delay: Duration) {
         if self.retry.config.get().metrics {
-            bump(&self.retry.counters.retries);
-            bump_by(&self.retry.counters.delay_ms, delay.as_ticks());
+            let c = &self.retry.counters;
+            bump(&c.retries);
+            bump_by(&c.delay_ms, delay.as_ticks());
+            bump(&c.delays[delay_bucket(delay.as_ticks())]);
         }
     }
 
