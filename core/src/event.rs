@@ -259,7 +259,7 @@ impl core::error::Error for Rejected {}
 ///
 /// ```
 /// use totem_core::{Duration, RetryScheduled};
-/// let r = RetryScheduled { name: "notify", attempt: 1, delay: Duration::from_secs(1) };
+/// let r = RetryScheduled { name: "notify", attempt: 1, delay: Duration::from_secs(1), error_class: Some(0) };
 /// assert_eq!(r.attempt, 1);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -271,6 +271,10 @@ pub struct RetryScheduled {
     pub attempt: u32,
     /// The sleep before the next attempt.
     pub delay: Duration,
+    /// The failed attempt's error class
+    /// ([`RetryPolicy::error_class`](crate::RetryPolicy::error_class)), or
+    /// `None` when it returned `Ok` and the policy still retries it.
+    pub error_class: Option<u8>,
 }
 
 /// Why a retried call returned an error.

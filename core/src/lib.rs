@@ -40,7 +40,7 @@
 
 // Private modules, one public path per item (the re-exports below). Imports
 // run one way: primitive, clock, limits, event, config, metrics, breaker,
-// retry.
+// retry; throttle needs only primitive and clock.
 mod breaker;
 mod clock;
 mod config;
@@ -49,6 +49,7 @@ mod limits;
 mod metrics;
 mod primitive;
 mod retry;
+mod throttle;
 
 pub use breaker::{CallError, CircuitBreaker, Outcome, Permit};
 pub use clock::{Clock, Duration, Instant, ManualClock};
@@ -68,3 +69,4 @@ pub use retry::{
     Backoff, BlockingSleeper, NotRejected, Retry, RetryError, RetryErrors, RetryPolicy, SharedRng,
     Sleeper,
 };
+pub use throttle::Throttle;

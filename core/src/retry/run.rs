@@ -97,8 +97,11 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
         self.attempt += 1;
         let cfg = self.retry.config.get();
         let metrics = cfg.metrics;
-        if let (true, Err(e)) = (metrics, &result) {
-            let class = policy.error_class(e).min(ERROR_CLASSES - 1);
+        let class = match &result {
+            Err(e) => Some(policy.error_class(e).min(ERROR_CLASSES - 1)),
+            Ok(_) => None,
+        };
+        if let (true, Some(class)) = (metrics, class) {
             bump(&self.retry.counters.errors[class]);
         }
         if !policy.should_retry(&result) {
@@ -141,6 +144,7 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
                 name: cfg.name,
                 attempt: self.attempt,
                 delay,
+                error_class: class.map(|c| c as u8),
             }));
         Next::Sleep(delay)
     }
