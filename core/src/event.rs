@@ -296,6 +296,28 @@ pub enum GiveUp {
     Deadline,
 }
 
+impl GiveUp {
+    /// A lowercase label (for metrics and logs).
+    ///
+    /// ```
+    /// # use totem_core::GiveUp;
+    /// assert_eq!(GiveUp::NotRetryable.as_str(), "not_retryable");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            GiveUp::Exhausted => "exhausted",
+            GiveUp::NotRetryable => "not_retryable",
+            GiveUp::Deadline => "deadline",
+        }
+    }
+}
+
+impl core::fmt::Display for GiveUp {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A retried call that ended in an error.
 ///
 /// ```

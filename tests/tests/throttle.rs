@@ -31,7 +31,10 @@ fn racing_threads_lose_no_count_and_pass_at_most_once_per_interval() {
     let elapsed = u64::from(clock.now().as_ticks());
     let passed = passed.into_inner();
     // One pass per 10 ms interval at most (the first at 0 ms).
-    assert!(passed <= elapsed / 10 + 1, "{passed} passed in {elapsed} ms");
+    assert!(
+        passed <= elapsed / 10 + 1,
+        "{passed} passed in {elapsed} ms"
+    );
     assert!(passed >= 1);
     clock.advance(Duration::from_ticks(1_000));
     let last = u64::from(throttle.admit(clock.now()).expect("a new interval"));

@@ -1,0 +1,174 @@
+//! [`TracingObserver`]: breaker and retry events as `tracing` records.
+//!
+//! | event | level | message | fields |
+//! |---|---|---|---|
+//! | CLOSED/HALF_OPEN → OPEN, → FORCED_OPEN, → DISABLED | WARN | `circuit breaker opened` / `… forced open` / `… disabled` | `name`, `from`, `to`, `cause`, `consecutive_failures`, `at_ms` |
+//! | → CLOSED (recovery, reset) | INFO | `circuit breaker closed` | as above |
+//! | OPEN → HALF_OPEN | INFO | `circuit breaker half-open` | as above |
+//! | calls rejected | WARN, at most one line per interval and breaker | `calls rejected` | `name`, `state`, `rejected` (calls since the last line), `retry_after_ms` |
+//! | a retry scheduled | INFO | `retrying` | `name`, `attempt`, `delay_ms`, `error_class` |
+//! | a retry gave up | WARN | `retry gave up` | `name`, `attempts`, `reason` |
+//!
+//! `at_ms` is the transition's logical time on the breaker's clock (a
+//! deadline that passed unobserved is dated at the deadline).
+//!
+//! Retention is the subscriber's business, not the observer's: the spec's
+//! 30 days of logs are, for instance, `tracing-appender`'s daily rotation
+//! with `max_log_files(30)`:
+//!
+//! ```ignore
+//! let files = tracing_appender::rolling::Builder::new()
+//!     .rotation(tracing_appender::rolling::Rotation::DAILY)
+//!     .filename_prefix("totem")
+//!     .max_log_files(30)
+//!     .build("/var/log/my-service")?;
+//! tracing_subscriber::fmt().with_writer(files).init();
+//! ```
+
+use totem_core::{Clock, Duration, Event, Observer, State, Throttle};
+
+use crate::clock::CoarseClock;
+
+/// Writes breaker and retry events to `tracing` (see the [module
+/// docs](self) for levels and fields). Rejections are rate-limited per
+/// observer: at most one line per interval (1 s by default) saying how many
+/// calls were turned away, never one line per call. Cloning gives a fresh
+/// rate limit, so each instance a registry builds has its own.
+///
+/// ```
+/// use totem_core::{BreakerConfig, State};
+/// use totem_std::TracingObserver;
+/// let breaker = totem_std::breaker(BreakerConfig::new("payments"))
+///     .unwrap()
+///     .with_observer(TracingObserver::new());
+/// # assert_eq!(breaker.state(), State::Closed);
+/// ```
+#[derive(Debug)]
+pub struct TracingObserver<C = CoarseClock> {
+    rejections: Throttle,
+    interval: Duration,
+    /// Times the rejection lines (the coarse clock by default: a few ns, on
+    /// a path that turns calls away).
+    clock: C,
+}
+
+impl TracingObserver {
+    /// An observer logging at most one rejection line per second.
+    pub const fn new() -> Self {
+        Self::with_rejection_interval(Duration::from_secs(1))
+    }
+
+    /// An observer logging at most one rejection line per `interval`.
+    pub const fn with_rejection_interval(interval: Duration) -> Self {
+        Self::with_clock(interval, CoarseClock)
+    }
+}
+
+impl<C: Clock> TracingObserver<C> {
+    /// An observer timing its rejection lines on `clock` (a paused or
+    /// manual clock in tests).
+    pub const fn with_clock(interval: Duration, clock: C) -> Self {
+        Self {
+            rejections: Throttle::new(interval),
+            interval,
+            clock,
+        }
+    }
+}
+
+impl Default for TracingObserver {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: Clock + Clone> Clone for TracingObserver<C> {
+    fn clone(&self) -> Self {
+        Self::with_clock(self.interval, self.clock.clone())
+    }
+}
+
+impl<C: Clock> Observer for TracingObserver<C> {
+    fn on_event(&self, event: &Event) {
+        match event {
+            Event::Transition(t) => {
+                let (name, from, to, cause) =
+                    (t.name, t.from.as_str(), t.to.as_str(), t.cause.as_str());
+                let (consecutive_failures, at_ms) = (t.consecutive_failures, t.at.as_ticks());
+                match t.to {
+                    State::Open => tracing::warn!(
+                        name,
+                        from,
+                        to,
+                        cause,
+                        consecutive_failures,
+                        at_ms,
+                        "circuit breaker opened"
+                    ),
+                    State::ForcedOpen => tracing::warn!(
+                        name,
+                        from,
+                        to,
+                        cause,
+                        consecutive_failures,
+                        at_ms,
+                        "circuit breaker forced open"
+                    ),
+                    State::Disabled => tracing::warn!(
+                        name,
+                        from,
+                        to,
+                        cause,
+                        consecutive_failures,
+                        at_ms,
+                        "circuit breaker disabled"
+                    ),
+                    State::HalfOpen => tracing::info!(
+                        name,
+                        from,
+                        to,
+                        cause,
+                        consecutive_failures,
+                        at_ms,
+                        "circuit breaker half-open"
+                    ),
+                    State::Closed => tracing::info!(
+                        name,
+                        from,
+                        to,
+                        cause,
+                        consecutive_failures,
+                        at_ms,
+                        "circuit breaker closed"
+                    ),
+                }
+            }
+            Event::Rejected(r) => {
+                if let Some(held) = self.rejections.admit(self.clock.now()) {
+                    let rejected = u64::from(held) + 1;
+                    let retry_after_ms = r.retry_after.map(|d| d.as_ticks());
+                    tracing::warn!(
+                        name = r.name,
+                        state = r.state.as_str(),
+                        rejected,
+                        retry_after_ms,
+                        "calls rejected"
+                    );
+                }
+            }
+            Event::RetryScheduled(s) => tracing::info!(
+                name = s.name,
+                attempt = s.attempt,
+                delay_ms = s.delay.as_ticks(),
+                error_class = s.error_class,
+                "retrying"
+            ),
+            Event::RetryGaveUp(g) => tracing::warn!(
+                name = g.name,
+                attempts = g.attempts,
+                reason = g.reason.as_str(),
+                "retry gave up"
+            ),
+        }
+    }
+}
