@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use regex::Regex;
 
-use crate::BOARDS;
-
-type Result<T = ()> = std::result::Result<T, String>;
+use crate::{root, Result, BOARDS};
 
 /// How long one QEMU run may take (`FIRMWARE_TIMEOUT` seconds to change).
 fn timeout() -> Duration {
@@ -23,13 +21,6 @@ fn timeout() -> Duration {
         .and_then(|s| s.parse().ok())
         .unwrap_or(60);
     Duration::from_secs(secs)
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask/ sits in the repository")
-        .to_path_buf()
 }
 
 /// `firmware/target`, whatever `CARGO_TARGET_DIR` says: the ELF path must

@@ -10,7 +10,19 @@
 
 mod firmware;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+/// What a subcommand returns: its failure is a message for the user.
+type Result<T = ()> = std::result::Result<T, String>;
+
+/// The repository's root directory.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask/ sits in the repository")
+        .to_path_buf()
+}
 
 /// Every firmware target, and the QEMU board that runs it (`None`: built only).
 const BOARDS: &[(&str, Option<&[&str]>)] = &[
