@@ -3,12 +3,14 @@
 //! ```text
 //! cargo xtask firmware [TARGET...]   build the firmware, run it in QEMU, check its log
 //! cargo xtask qemu ELF               run one firmware ELF in QEMU (the cargo runner)
+//! cargo xtask footprint              flash and RAM of totem-core on Cortex-M, hot-path check
 //! ```
 //!
 //! The firmware's targets and their QEMU boards are listed once, in
 //! [`BOARDS`]; its expected log is `firmware/expected-log.txt`.
 
 mod firmware;
+mod footprint;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -43,7 +45,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("firmware") => firmware::check_all(&args[1..]),
         Some("qemu") if args.len() == 2 => firmware::run_elf(&args[1]),
-        _ => Err("usage: cargo xtask firmware [TARGET...] | cargo xtask qemu ELF".into()),
+        Some("footprint") => footprint::run(&args[1..]),
+        _ => Err(
+            "usage: cargo xtask firmware [TARGET...] | cargo xtask qemu ELF | cargo xtask footprint"
+                .into(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
