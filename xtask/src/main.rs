@@ -6,9 +6,12 @@
 //! cargo xtask footprint              flash and RAM of totem-core on Cortex-M, hot-path check
 //! ```
 //!
-//! The firmware's targets and their QEMU boards are listed once, in
-//! [`BOARDS`]; its expected log is `firmware/expected-log.txt`.
+//! The firmware's targets, their boards' memory layouts and QEMU machines
+//! are listed once, in `boards/boards.rs` (shared with the firmware crates'
+//! build script); its expected log is `firmware/expected-log.txt`.
 
+#[path = "../../boards/boards.rs"]
+mod boards;
 mod firmware;
 mod footprint;
 
@@ -25,20 +28,6 @@ fn root() -> PathBuf {
         .expect("xtask/ sits in the repository")
         .to_path_buf()
 }
-
-/// Every firmware target, and the QEMU board that runs it (`None`: built only).
-const BOARDS: &[(&str, Option<&[&str]>)] = &[
-    (
-        "thumbv7m-none-eabi",
-        Some(&["-cpu", "cortex-m3", "-machine", "lm3s6965evb"]),
-    ),
-    (
-        "thumbv7em-none-eabihf",
-        Some(&["-cpu", "cortex-m4", "-machine", "mps2-an386"]),
-    ),
-    // Cortex-M0 (no CAS): QEMU's M0 board needs a memory layout of its own.
-    ("thumbv6m-none-eabi", None),
-];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
