@@ -23,7 +23,7 @@ mod sections;
 mod symbols;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::Result;
 use builds::Builds;
@@ -136,7 +136,7 @@ fn budget(value: Option<&str>) -> Result<i64> {
 
 /// Builds and prints the tables of `target`; returns the full build's ELF
 /// and the flash breaker + retry add to the empty firmware.
-fn measure(builds: &Builds, target: &str) -> Result<(std::path::PathBuf, i64)> {
+fn measure(builds: &Builds, target: &str) -> Result<(PathBuf, i64)> {
     println!();
     println!("### {target}");
     println!();
@@ -235,7 +235,7 @@ fn check(target: &str, all: &Path, total: i64, budget: i64, strict: bool) -> Res
     if cpsid.is_empty() {
         println!(
             "hot path: no cpsid in {} and the {} function(s) they reach: OK",
-            listed(&HOT_PATH),
+            HOT_PATH.join(", "),
             path.reached - HOT_PATH.len()
         );
     } else {
@@ -258,11 +258,6 @@ fn check(target: &str, all: &Path, total: i64, budget: i64, strict: bool) -> Res
         println!("budget: breaker + retry = {total} bytes <= {budget}: met");
     }
     Ok(passed)
-}
-
-/// `a, b, c`.
-fn listed(names: &[&str]) -> String {
-    names.join(", ")
 }
 
 #[cfg(test)]

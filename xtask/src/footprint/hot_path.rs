@@ -4,6 +4,7 @@
 use std::collections::{BTreeSet, HashSet, VecDeque};
 
 use super::disassembly::Disassembly;
+use crate::Result;
 
 /// What a walk from the roots found.
 #[derive(Debug, PartialEq, Eq)]
@@ -20,7 +21,7 @@ pub struct HotPath {
 /// Walks the call graph of `disassembly` breadth-first from `roots`,
 /// following direct branches (callees in name order). A root that is not in
 /// the disassembly is an error: the check would pass vacuously.
-pub fn walk(disassembly: &Disassembly, roots: &[&str]) -> Result<HotPath, String> {
+pub fn walk(disassembly: &Disassembly, roots: &[&str]) -> Result<HotPath> {
     if let Some(missing) = roots.iter().find(|r| !disassembly.has(r)) {
         return Err(format!(
             "{missing} is not in the firmware: the check would pass vacuously"
