@@ -1,12 +1,12 @@
-//! Measuring firmware for `scripts/footprint.sh`.
+//! Measuring firmware for `cargo xtask footprint` (`scripts/footprint.sh`).
 //!
 //! Every measured API function is wrapped in a `#[no_mangle] #[inline(never)]`
 //! entry point named `fp_*`, compiled in only when its cargo feature is on. The
-//! script builds this firmware once per feature set and reports, for each
+//! xtask builds this firmware once per feature set and reports, for each
 //! function, the flash it adds to the empty build (so shared helpers are
 //! counted with the first function that needs them), then disassembles the
-//! hot path (`fp_try_acquire`, `fp_record`) and everything it calls to check
-//! that on thumbv7em it never disables interrupts (`cpsid`).
+//! hot path (`fp_try_acquire`, `fp_record`, `fp_call`) and everything it
+//! calls to check that on thumbv7em it never disables interrupts (`cpsid`).
 //!
 //! The breaker and the retry are `static`s in the default configuration
 //! (consecutive-failure policy, metrics on, no observer), read time from

@@ -12,9 +12,8 @@ use std::time::{Duration, Instant};
 
 use regex::Regex;
 
-use crate::BOARDS;
-
-type Result<T = ()> = std::result::Result<T, String>;
+use crate::boards::{Board, BOARDS};
+use crate::{root, Result};
 
 /// How long one QEMU run may take (`FIRMWARE_TIMEOUT` seconds to change).
 fn timeout() -> Duration {
@@ -25,37 +24,27 @@ fn timeout() -> Duration {
     Duration::from_secs(secs)
 }
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask/ sits in the repository")
-        .to_path_buf()
-}
-
 /// `firmware/target`, whatever `CARGO_TARGET_DIR` says: the ELF path must
 /// be known.
 fn target_dir() -> PathBuf {
     root().join("firmware").join("target")
 }
 
-fn board(target: &str) -> Result<Option<&'static [&'static str]>> {
-    BOARDS
-        .iter()
-        .find(|(t, _)| *t == target)
-        .map(|(_, b)| *b)
-        .ok_or_else(|| {
-            let known: Vec<_> = BOARDS.iter().map(|(t, _)| *t).collect();
-            format!(
-                "unknown firmware target {target}; known: {}",
-                known.join(", ")
-            )
-        })
+/// The board the firmware for `target` runs on.
+fn board(target: &str) -> Result<&'static Board> {
+    BOARDS.iter().find(|b| b.target == target).ok_or_else(|| {
+        let known: Vec<_> = BOARDS.iter().map(|b| b.target).collect();
+        format!(
+            "unknown firmware target {target}; known: {}",
+            known.join(", ")
+        )
+    })
 }
 
 /// Builds, runs and checks each of `targets` (all of them when empty).
 pub fn check_all(targets: &[String]) -> Result {
     let targets: Vec<&str> = if targets.is_empty() {
-        BOARDS.iter().map(|(t, _)| *t).collect()
+        BOARDS.iter().map(|b| b.target).collect()
     } else {
         targets.iter().map(String::as_str).collect()
     };
@@ -86,10 +75,12 @@ pub fn check_all(targets: &[String]) -> Result {
 }
 
 fn check_one(target: &str, expected: &[Regex]) -> Result {
-    let machine = board(target)?;
-    println!("=== firmware: build {target}");
+    let board = board(target)?;
+    println!("=== firmware: build {target} for {}", board.name);
     let status = Command::new("cargo")
         .current_dir(root().join("firmware"))
+        // The board QEMU runs below, whatever TOTEM_BOARD the caller has set.
+        .env("TOTEM_BOARD", board.name)
         .args(["build", "--release", "--locked", "--target", target])
         .arg("--target-dir")
         .arg(target_dir())
@@ -98,8 +89,11 @@ fn check_one(target: &str, expected: &[Regex]) -> Result {
     if !status.success() {
         return Err("build failed".into());
     }
-    let Some(machine) = machine else {
-        println!("=== firmware: {target} built (no QEMU run: no board for it here)");
+    let Some(machine) = board.qemu else {
+        println!(
+            "=== firmware: {target} built (no QEMU run for {} yet)",
+            board.name
+        );
         return Ok(());
     };
     let elf = target_dir()
@@ -205,13 +199,13 @@ fn check_log(log: &str, expected: &[Regex]) -> Result {
 /// and exits with the firmware's exit code.
 pub fn run_elf(elf: &str) -> Result {
     let elf = Path::new(elf);
-    let target = BOARDS
+    let board = BOARDS
         .iter()
-        .find(|(t, _)| elf.components().any(|c| c.as_os_str() == *t))
+        .find(|b| elf.components().any(|c| c.as_os_str() == b.target))
         .ok_or_else(|| format!("{}: no known target in its path", elf.display()))?;
-    let machine = target
-        .1
-        .ok_or_else(|| format!("{}: QEMU has no board for it here", target.0))?;
+    let machine = board
+        .qemu
+        .ok_or_else(|| format!("{}: no QEMU run for {} yet", board.target, board.name))?;
     let raw = elf.with_extension("defmt");
     let exit = qemu(machine, elf, &raw)?;
     print!("{}", decode(elf, &raw)?);
@@ -247,9 +241,25 @@ mod tests {
 
     #[test]
     fn every_board_target_is_known_and_unknown_ones_are_refused() {
-        assert!(board("thumbv7m-none-eabi").unwrap().is_some());
-        assert!(board("thumbv6m-none-eabi").unwrap().is_none());
+        assert!(board("thumbv7m-none-eabi").unwrap().qemu.is_some());
+        assert!(board("thumbv6m-none-eabi").unwrap().qemu.is_none());
         assert!(board("x86_64-unknown-linux-gnu").is_err());
+    }
+
+    #[test]
+    fn every_board_has_its_memory_layout_and_one_row() {
+        for (i, b) in BOARDS.iter().enumerate() {
+            let layout = root().join("boards").join(format!("{}.x", b.name));
+            assert!(layout.is_file(), "{} has no {}", b.name, layout.display());
+            assert!(
+                BOARDS[..i]
+                    .iter()
+                    .all(|other| other.name != b.name && other.target != b.target),
+                "{} or {} listed twice",
+                b.name,
+                b.target
+            );
+        }
     }
 
     #[test]

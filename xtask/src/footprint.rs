@@ -1,0 +1,308 @@
+//! Flash and RAM footprint of totem-core on Cortex-M, and the hot-path check.
+//!
+//! Builds the measuring firmware in `footprint/` (opt-level "z", fat LTO, one
+//! codegen unit, panic = abort) for each of [`TARGETS`], once per feature set,
+//! and prints:
+//! * flash bytes each API function adds to the empty firmware;
+//! * flash bytes each configuration option adds on top of the default;
+//! * RAM per breaker and per retry (size of the `static`);
+//!
+//! and fails if, on [`STRICT_TARGET`],
+//! * the hot path ([`HOT_PATH`] and every function they reach by a direct
+//!   branch) contains `cpsid` (a critical section), or
+//! * a portable-atomic lock table (its `fallback` seqlocks) is linked.
+//!
+//! `FOOTPRINT_BUDGET` (bytes, 2048 unless set) is the budget for breaker +
+//! retry on that target; missing it fails only with `FOOTPRINT_STRICT=1`.
+
+mod binutils;
+mod builds;
+mod disassembly;
+mod hot_path;
+mod sections;
+mod symbols;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use crate::Result;
+use builds::Builds;
+use disassembly::Disassembly;
+use sections::Sections;
+
+const TARGETS: [&str; 2] = ["thumbv7em-none-eabihf", "thumbv6m-none-eabi"];
+/// The target checked: it has CAS, so a critical section on its hot path is
+/// a regression. thumbv6m has none, and its atomics take one by design.
+const STRICT_TARGET: &str = "thumbv7em-none-eabihf";
+/// The entry points whose reach must not disable interrupts.
+const HOT_PATH: [&str; 3] = ["fp_try_acquire", "fp_record", "fp_call"];
+const DEFAULT_BUDGET: i64 = 2048;
+
+/// An API function measured: the feature of `footprint/` that compiles its
+/// entry point in, and the build its added flash is measured against.
+struct Function {
+    feature: &'static str,
+    /// `None`: the empty firmware; else an earlier function's build.
+    baseline: Option<&'static str>,
+    label: &'static str,
+}
+
+const FUNCTIONS: &[Function] = &[
+    Function {
+        feature: "try_acquire",
+        baseline: None,
+        label: "try_acquire (CLOSED fast path + slow path)",
+    },
+    Function {
+        feature: "record",
+        baseline: Some("try_acquire"),
+        label: "recording an outcome on the permit (+ its drop)",
+    },
+    Function {
+        feature: "call",
+        baseline: None,
+        label: "call (acquire, run, classify, record)",
+    },
+    Function {
+        feature: "state",
+        baseline: None,
+        label: "state",
+    },
+    Function {
+        feature: "retry_step",
+        baseline: None,
+        label: "one retry delay step (schedule().next())",
+    },
+    Function {
+        feature: "retry_call",
+        baseline: None,
+        label: "retry call (whole blocking loop)",
+    },
+    Function {
+        feature: "breaker_retry",
+        baseline: None,
+        label: "breaker.call(retry.call(op)) (breaker around retry)",
+    },
+];
+
+/// A configuration option, measured on top of every function (`all`) in
+/// the default configuration: its feature of `footprint/`, and its label.
+const OPTIONS: &[(&str, &str)] = &[
+    (
+        "observer",
+        "an observer (a fn(&Event) that stores the event kind) on breaker and retry",
+    ),
+    ("abandoned_neutral", "abandoned permit = neutral"),
+    ("retry_metrics_off", "retry metrics off"),
+    ("jitter_full", "full jitter"),
+    ("jitter_decorrelated", "decorrelated jitter"),
+];
+
+/// `cargo xtask footprint`: the report of every target, then the verdict.
+pub fn run(args: &[String]) -> Result {
+    if !args.is_empty() {
+        return Err(format!(
+            "footprint takes no arguments (got {}); set FOOTPRINT_BUDGET, FOOTPRINT_STRICT=1",
+            args.join(" ")
+        ));
+    }
+    let budget = budget(std::env::var("FOOTPRINT_BUDGET").ok().as_deref())?;
+    let strict = std::env::var("FOOTPRINT_STRICT").is_ok_and(|v| v == "1");
+    binutils::ensure_installed()?;
+    let builds = Builds::new()?;
+    let mut passed = true;
+    for target in TARGETS {
+        let (all, total) = measure(&builds, target)?;
+        passed &= check(target, &all, total, budget, strict)?;
+    }
+    if !passed {
+        return Err("footprint: FAIL: see above".into());
+    }
+    println!();
+    println!("footprint: OK");
+    Ok(())
+}
+
+/// The budget for breaker + retry, in bytes (`FOOTPRINT_BUDGET`).
+fn budget(value: Option<&str>) -> Result<i64> {
+    match value {
+        None | Some("") => Ok(DEFAULT_BUDGET),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("FOOTPRINT_BUDGET={v}: not a whole number of bytes")),
+    }
+}
+
+/// Builds and prints the tables of `target`; returns the full build's ELF
+/// and the flash breaker + retry add to the empty firmware.
+fn measure(builds: &Builds, target: &str) -> Result<(PathBuf, i64)> {
+    println!();
+    println!("### {target}");
+    println!();
+    let empty = sections(&builds.build(target, &[])?)?;
+    let all_elf = builds.build(target, &["all"])?;
+    let all = sections(&all_elf)?;
+
+    println!("| API function | flash bytes added | of which .data image |");
+    println!("|---|---:|---:|");
+    let mut measured: HashMap<&str, Sections> = HashMap::new();
+    for function in FUNCTIONS {
+        let this = sections(&builds.build(target, &[function.feature])?)?;
+        let base = match function.baseline {
+            None => empty,
+            Some(feature) => measured[feature],
+        };
+        measured.insert(function.feature, this);
+        println!(
+            "| {} | {} | {} |",
+            function.label,
+            this.flash - base.flash,
+            this.data_image - base.data_image
+        );
+    }
+    let total = all.flash - empty.flash;
+    println!(
+        "| **total, breaker + retry (all of the above)** | **{total}** | {} |",
+        all.data_image - empty.data_image
+    );
+    println!();
+    println!(
+        "empty firmware (vector table, clock, loop): {} bytes of flash",
+        empty.flash
+    );
+    println!();
+
+    println!("| option, on top of the default configuration | flash bytes added |");
+    println!("|---|---:|");
+    for (feature, label) in OPTIONS {
+        let with = sections(&builds.build(target, &["all", feature])?)?;
+        println!("| {label} | {} |", with.flash - all.flash);
+    }
+    println!();
+
+    let nm = binutils::nm(&["--print-size", "--radix=d"], &all_elf)?;
+    let ram = |symbol| symbols::size_of(&nm, symbol).map_or("-".into(), |n| n.to_string());
+    println!(
+        "RAM: one breaker (FP_BREAKER) {} bytes, one retry (FP_RETRY) {} bytes",
+        ram("FP_BREAKER"),
+        ram("FP_RETRY")
+    );
+    println!();
+    println!("Totem's symbols in the full build (bytes, type, name; t = code, D = .data):");
+    println!("```");
+    let sorted = binutils::nm(
+        &["--print-size", "--size-sort", "--radix=d", "-C"],
+        &all_elf,
+    )?;
+    for line in symbols::totem_symbols(&sorted) {
+        println!("{line}");
+    }
+    println!("```");
+    Ok((all_elf, total))
+}
+
+fn sections(elf: &Path) -> Result<Sections> {
+    Ok(sections::parse(&binutils::size(elf)?))
+}
+
+/// Prints the hot path, lock table and budget verdicts of the full build
+/// `all` of `target`; false when one fails.
+fn check(target: &str, all: &Path, total: i64, budget: i64, strict: bool) -> Result<bool> {
+    let disassembly = Disassembly::parse(&binutils::objdump(all)?);
+    let path =
+        hot_path::walk(&disassembly, &HOT_PATH).map_err(|e| format!("{}: {e}", all.display()))?;
+    let cpsid = binutils::demangle(&path.cpsid)?.join(" ");
+    let nm = binutils::nm(&["-C"], all)?;
+    let locks = symbols::lock_table(&nm);
+    if !path.indirect.is_empty() {
+        println!(
+            "note: indirect calls (not followed) in: {}",
+            binutils::demangle(&path.indirect)?.join(" ")
+        );
+    }
+    if target != STRICT_TARGET {
+        if cpsid.is_empty() {
+            println!("hot path: no cpsid");
+        } else {
+            println!(
+                "hot path: enters a critical section (cpsid in {cpsid}): expected here, the target has no CAS"
+            );
+        }
+        return Ok(true);
+    }
+    let mut passed = true;
+    if cpsid.is_empty() {
+        println!(
+            "hot path: no cpsid in {} and the {} function(s) they reach: OK",
+            HOT_PATH.join(", "),
+            path.reached - HOT_PATH.len()
+        );
+    } else {
+        println!("hot path: FAIL, cpsid in: {cpsid}");
+        passed = false;
+    }
+    if locks.is_empty() {
+        println!("portable-atomic lock table: not linked: OK");
+    } else {
+        println!(
+            "portable-atomic lock table: FAIL, linked: {}",
+            locks.join("\n")
+        );
+        passed = false;
+    }
+    if total > budget {
+        println!("budget: breaker + retry = {total} bytes > {budget}: MISSED");
+        passed &= !strict;
+    } else {
+        println!("budget: breaker + retry = {total} bytes <= {budget}: met");
+    }
+    Ok(passed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_defaults_and_refuses_what_is_not_a_number() {
+        assert_eq!(budget(None), Ok(DEFAULT_BUDGET));
+        assert_eq!(budget(Some("")), Ok(DEFAULT_BUDGET));
+        assert_eq!(budget(Some("4096")), Ok(4096));
+        assert!(budget(Some("2k"))
+            .unwrap_err()
+            .contains("FOOTPRINT_BUDGET=2k"));
+    }
+
+    #[test]
+    fn a_baseline_is_measured_before_the_function_measured_against_it() {
+        for (i, function) in FUNCTIONS.iter().enumerate() {
+            if let Some(baseline) = function.baseline {
+                assert!(
+                    FUNCTIONS[..i].iter().any(|f| f.feature == baseline),
+                    "{} is measured against {baseline}, not measured before it",
+                    function.feature
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_feature_measured_is_one_of_the_firmware() {
+        let manifest = std::fs::read_to_string(crate::root().join("footprint/Cargo.toml"))
+            .expect("footprint/Cargo.toml");
+        let features = FUNCTIONS
+            .iter()
+            .map(|f| f.feature)
+            .chain(OPTIONS.iter().map(|(f, _)| *f))
+            .chain(["all"]);
+        for feature in features {
+            assert!(
+                manifest
+                    .lines()
+                    .any(|l| l.starts_with(&format!("{feature} = "))),
+                "footprint/Cargo.toml has no feature {feature}"
+            );
+        }
+    }
+}
