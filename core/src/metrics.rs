@@ -12,7 +12,7 @@
 
 use crate::event::{Cause, State};
 use crate::limits::{DELAY_BUCKETS, ERROR_CLASSES};
-use crate::primitive::{bump, const_fn, read, AtomicCounter, CounterValue, Ordering};
+use crate::primitive::{bump, const_fn, counters, read_all, AtomicCounter, CounterValue, Ordering};
 
 /// How many causes of a state change there are ([`Cause::ALL`]).
 pub(crate) const CAUSES: usize = Cause::ALL.len();
@@ -48,32 +48,11 @@ impl Counters {
                 ignored: AtomicCounter::new(0),
                 rejected: AtomicCounter::new(0),
                 abandoned: AtomicCounter::new(0),
-                transitions: [
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                ],
+                transitions: counters(),
                 base_successes: AtomicCounter::new(0),
                 base_failures: AtomicCounter::new(0),
-                time_ms: [
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                ],
-                reported_ms: [
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                    AtomicCounter::new(0),
-                ],
+                time_ms: counters(),
+                reported_ms: counters(),
             }
         }
     }
@@ -173,11 +152,7 @@ impl Counters {
 
     /// State changes by cause.
     pub(crate) fn transitions(&self) -> [u64; CAUSES] {
-        let mut out = [0; CAUSES];
-        for (slot, counter) in out.iter_mut().zip(self.transitions.iter()) {
-            *slot = read(counter);
-        }
-        out
+        read_all(&self.transitions)
     }
 }
 

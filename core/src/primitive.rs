@@ -90,3 +90,24 @@ pub(crate) fn read(counter: &AtomicCounter) -> u64 {
     #[allow(clippy::useless_conversion)]
     u64::from(counter.load(Ordering::Relaxed))
 }
+
+/// `N` counters at zero: a `const` expression, so counter arrays can sit in
+/// a `static` (a plain function under loom or shuttle, whose atomics have no
+/// `const fn new`).
+#[cfg(not(any(totem_loom, totem_shuttle)))]
+pub(crate) const fn counters<const N: usize>() -> [AtomicCounter; N] {
+    [const { AtomicCounter::new(0) }; N]
+}
+#[cfg(any(totem_loom, totem_shuttle))]
+pub(crate) fn counters<const N: usize>() -> [AtomicCounter; N] {
+    core::array::from_fn(|_| AtomicCounter::new(0))
+}
+
+/// Reads every counter of an array as `u64`.
+pub(crate) fn read_all<const N: usize>(counters: &[AtomicCounter; N]) -> [u64; N] {
+    let mut out = [0; N];
+    for (slot, counter) in out.iter_mut().zip(counters.iter()) {
+        *slot = read(counter);
+    }
+    out
+}

@@ -92,55 +92,27 @@ impl<C: Clock> Observer for TracingObserver<C> {
     fn on_event(&self, event: &Event) {
         match event {
             Event::Transition(t) => {
-                let (name, from, to, cause) =
-                    (t.name, t.from.as_str(), t.to.as_str(), t.cause.as_str());
-                let (consecutive_failures, at_ms) = (t.consecutive_failures, t.at.as_ticks());
+                // One field list for every level (a level must be known
+                // where the record is declared).
+                macro_rules! transition {
+                    ($level:ident, $message:literal) => {
+                        tracing::$level!(
+                            name = t.name,
+                            from = t.from.as_str(),
+                            to = t.to.as_str(),
+                            cause = t.cause.as_str(),
+                            consecutive_failures = t.consecutive_failures,
+                            at_ms = t.at.as_ticks(),
+                            $message
+                        )
+                    };
+                }
                 match t.to {
-                    State::Open => tracing::warn!(
-                        name,
-                        from,
-                        to,
-                        cause,
-                        consecutive_failures,
-                        at_ms,
-                        "circuit breaker opened"
-                    ),
-                    State::ForcedOpen => tracing::warn!(
-                        name,
-                        from,
-                        to,
-                        cause,
-                        consecutive_failures,
-                        at_ms,
-                        "circuit breaker forced open"
-                    ),
-                    State::Disabled => tracing::warn!(
-                        name,
-                        from,
-                        to,
-                        cause,
-                        consecutive_failures,
-                        at_ms,
-                        "circuit breaker disabled"
-                    ),
-                    State::HalfOpen => tracing::info!(
-                        name,
-                        from,
-                        to,
-                        cause,
-                        consecutive_failures,
-                        at_ms,
-                        "circuit breaker half-open"
-                    ),
-                    State::Closed => tracing::info!(
-                        name,
-                        from,
-                        to,
-                        cause,
-                        consecutive_failures,
-                        at_ms,
-                        "circuit breaker closed"
-                    ),
+                    State::Open => transition!(warn, "circuit breaker opened"),
+                    State::ForcedOpen => transition!(warn, "circuit breaker forced open"),
+                    State::Disabled => transition!(warn, "circuit breaker disabled"),
+                    State::HalfOpen => transition!(info, "circuit breaker half-open"),
+                    State::Closed => transition!(info, "circuit breaker closed"),
                 }
             }
             Event::Rejected(r) => {

@@ -22,7 +22,9 @@ use crate::config::{ConfigError, RetryConfig, Valid};
 use crate::event::{GiveUp, NoObserver, Observer};
 use crate::limits::{DELAY_BUCKETS, ERROR_CLASSES};
 use crate::metrics::RetrySnapshot;
-use crate::primitive::{bump, const_fn, read, AtomicCounter, AtomicU32, Ordering};
+use crate::primitive::{
+    bump, const_fn, counters, read, read_all, AtomicCounter, AtomicU32, Ordering,
+};
 
 pub use self::backoff::{Backoff, SharedRng};
 pub use self::policy::{NotRejected, RetryError, RetryErrors, RetryPolicy};
@@ -121,28 +123,8 @@ impl<C: Clock, O: Observer> Retry<C, O> {
                     abandoned: AtomicCounter::new(0),
                     retries: AtomicCounter::new(0),
                     delay_ms: AtomicCounter::new(0),
-                    delays: [
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                    ],
-                    errors: [
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                        AtomicCounter::new(0),
-                    ],
+                    delays: counters(),
+                    errors: counters(),
                 },
             }
         }
@@ -414,14 +396,6 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     /// ```
     pub fn snapshot(&self) -> RetrySnapshot {
         let c = &self.counters;
-        let mut errors = [0u64; ERROR_CLASSES];
-        for (slot, counter) in errors.iter_mut().zip(c.errors.iter()) {
-            *slot = read(counter);
-        }
-        let mut delay_buckets = [0u64; DELAY_BUCKETS];
-        for (slot, counter) in delay_buckets.iter_mut().zip(c.delays.iter()) {
-            *slot = read(counter);
-        }
         let success_total = read(&c.succeeded);
         let failure_total = read(&c.failed);
         let abandoned_total = read(&c.abandoned);
@@ -434,8 +408,8 @@ impl<C: Clock, O: Observer> Retry<C, O> {
             abandoned_total,
             retries_total,
             delay_ms_total: read(&c.delay_ms),
-            delay_buckets,
-            errors_by_class: errors,
+            delay_buckets: read_all(&c.delays),
+            errors_by_class: read_all(&c.errors),
         }
     }
 }
