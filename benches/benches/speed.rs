@@ -255,6 +255,15 @@ fn targets() {
         1.0,
         "×",
     );
+    // What the runtime `metrics` flag costs when off: the retry's first
+    // attempt with metrics off against the bare operation (the flag's branch
+    // and the first-attempt check are all that separates them).
+    verdict(
+        "retry metrics off − plain call (ns), limit = 0.5 ns",
+        (|| Some(off? - m("baseline", "plain")?))(),
+        0.5,
+        " ns",
+    );
     // "At most one atomic add more": metrics on minus metrics off, against
     // one fetch_add minus the plain call it wraps.
     let one_add = (|| Some(fetch_add? - m("baseline", "plain")?))();
