@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod clock;
+mod daily;
 #[cfg(feature = "tracing")]
 mod log;
 mod seed;
@@ -31,6 +32,7 @@ pub use totem_core;
 use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, Retry, RetryConfig};
 
 pub use clock::{CoarseClock, DefaultClock, StdClock};
+pub use daily::{DailyReset, DailyResetThread, DailySchedule, ResetMode, Resettable, TimeOfDay};
 #[cfg(feature = "tracing")]
 pub use log::TracingObserver;
 pub use seed::os_seed;
