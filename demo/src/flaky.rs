@@ -53,6 +53,8 @@ impl Health {
 struct Shared {
     health: AtomicU8,
     requests: AtomicU64,
+    /// Requests still to be failed whatever the health (a transient error).
+    fail_next: AtomicU64,
 }
 
 /// The running service. Dropping it (or [`stop`](Self::stop)) closes the
@@ -73,6 +75,7 @@ impl FlakyService {
         let shared = Arc::new(Shared {
             health: AtomicU8::new(Health::Healthy as u8),
             requests: AtomicU64::new(0),
+            fail_next: AtomicU64::new(0),
         });
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(serve(listener, shared.clone(), stopped));
@@ -97,6 +100,12 @@ impl FlakyService {
     /// Changes how it answers from the next request on.
     pub fn set_health(&self, health: Health) {
         self.shared.health.store(health as u8, Ordering::Relaxed);
+    }
+
+    /// Answers the next `n` requests with 503 whatever the health: a
+    /// transient error, for a retry to absorb.
+    pub fn fail_next(&self, n: u64) {
+        self.shared.fail_next.store(n, Ordering::Relaxed);
     }
 
     /// How it answers now.
@@ -160,7 +169,16 @@ async fn answer(
     shared: Arc<Shared>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     shared.requests.fetch_add(1, Ordering::Relaxed);
-    let status = match Health::from_u8(shared.health.load(Ordering::Relaxed)) {
+    let transient = shared
+        .fail_next
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+        .is_ok();
+    let health = if transient {
+        Health::Failing
+    } else {
+        Health::from_u8(shared.health.load(Ordering::Relaxed))
+    };
+    let status = match health {
         Health::Healthy => StatusCode::OK,
         Health::Failing => StatusCode::SERVICE_UNAVAILABLE,
         // Never answers; the connection task is dropped when the service stops.
