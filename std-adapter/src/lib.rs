@@ -22,6 +22,8 @@
 #![warn(missing_docs)]
 
 mod clock;
+#[cfg(feature = "prometheus")]
+pub mod export;
 mod seed;
 mod sleep;
 
@@ -29,6 +31,8 @@ pub use totem_core;
 use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, Retry, RetryConfig};
 
 pub use clock::{CoarseClock, DefaultClock, StdClock};
+#[cfg(feature = "prometheus")]
+pub use export::Exporter;
 pub use seed::os_seed;
 pub use sleep::{sleep, to_std};
 
