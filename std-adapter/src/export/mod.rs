@@ -2,7 +2,8 @@
 //! [`snapshot`](totem_core::CircuitBreaker::snapshot)s of `&'static`
 //! breakers and retries when it is scraped (no second bookkeeping, nothing
 //! on the call path) and writes them in the Prometheus text format 0.0.4 or
-//! OpenMetrics 1.0.
+//! OpenMetrics 1.0. With feature `metrics-server`, `MetricsServer` serves
+//! them on `/metrics`.
 //!
 //! ```
 //! use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
@@ -101,10 +102,14 @@ mod exporter;
 mod family;
 mod format;
 mod retry;
+#[cfg(feature = "metrics-server")]
+mod server;
 mod source;
 
 pub use collector::SnapshotCollector;
 pub use error::ExportError;
 pub use exporter::Exporter;
 pub use format::Format;
+#[cfg(feature = "metrics-server")]
+pub use server::{MetricsServer, ServeError};
 pub use source::{BreakerSource, RetrySource};
