@@ -2,11 +2,15 @@
 //! bodies, and a server that always stops.
 #![cfg(feature = "metrics-server")]
 
+mod common;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::resume_unwind;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
+
+use common::{Response, BOUND, OPENMETRICS_TYPE, PROMETHEUS_ACCEPT, PROMETHEUS_TYPE};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -14,56 +18,17 @@ use tokio::time::timeout;
 use totem_core::{BreakerConfig, CircuitBreaker, ManualClock, Retry, RetryConfig};
 use totem_std::export::{Exporter, MetricsServer, ServeError};
 
-/// The longest any single network step may take before the test fails.
-const BOUND: StdDuration = StdDuration::from_secs(10);
-
-const PROMETHEUS_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
-const OPENMETRICS_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-/// What Prometheus 2.x sends when it scrapes.
-const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-
-struct Response {
-    status: u16,
-    content_type: Option<String>,
-    body: String,
-}
-
 /// One `GET` over a fresh connection, written and read by hand.
 async fn get(addr: SocketAddr, path: &str, accept: Option<&str>) -> Response {
     let exchange = async {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
-        let accept = accept.map_or(String::new(), |a| format!("Accept: {a}\r\n"));
-        let request =
-            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{accept}Connection: close\r\n\r\n");
+        let request = common::request("GET", path, accept);
         stream.write_all(request.as_bytes()).await.expect("write");
         let mut raw = Vec::new();
         stream.read_to_end(&mut raw).await.expect("read");
-        String::from_utf8(raw).expect("UTF-8 response")
+        raw
     };
-    let raw = timeout(BOUND, exchange).await.expect("response in time");
-    let (head, body) = raw.split_once("\r\n\r\n").expect("a header block");
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|l| l.split(' ').nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("a status line");
-    let mut content_type = None;
-    for line in lines {
-        let (name, value) = line.split_once(':').expect("a header line");
-        assert!(
-            !name.eq_ignore_ascii_case("transfer-encoding"),
-            "expected a sized body"
-        );
-        if name.eq_ignore_ascii_case("content-type") {
-            content_type = Some(value.trim().to_owned());
-        }
-    }
-    Response {
-        status,
-        content_type,
-        body: body.to_owned(),
-    }
+    common::parse(&timeout(BOUND, exchange).await.expect("response in time"))
 }
 
 /// Runs `checks` against a server on an ephemeral loopback port, then shuts

@@ -3,7 +3,8 @@
 //! breakers and retries when it is scraped (no second bookkeeping, nothing
 //! on the call path) and writes them in the Prometheus text format 0.0.4 or
 //! OpenMetrics 1.0. With feature `metrics-server`, `MetricsServer` serves
-//! them on `/metrics`.
+//! them on `/metrics` on tokio; with `metrics-server-blocking`,
+//! `BlockingMetricsServer` does on a thread of its own.
 //!
 //! ```
 //! use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
@@ -94,6 +95,8 @@
 //! `rate(retry_success_total[5m]) / sum without(result) (rate(retry_calls_total[5m]))`.
 //! Calls still running are in neither.
 
+#[cfg(feature = "metrics-server-blocking")]
+mod blocking_server;
 mod breaker;
 mod collector;
 mod config_info;
@@ -102,14 +105,20 @@ mod exporter;
 mod family;
 mod format;
 mod retry;
+#[cfg(any(feature = "metrics-server", feature = "metrics-server-blocking"))]
+mod serve_error;
 #[cfg(feature = "metrics-server")]
 mod server;
 mod source;
 
+#[cfg(feature = "metrics-server-blocking")]
+pub use blocking_server::BlockingMetricsServer;
 pub use collector::SnapshotCollector;
 pub use error::ExportError;
 pub use exporter::Exporter;
 pub use format::Format;
+#[cfg(any(feature = "metrics-server", feature = "metrics-server-blocking"))]
+pub use serve_error::ServeError;
 #[cfg(feature = "metrics-server")]
-pub use server::{MetricsServer, ServeError};
+pub use server::MetricsServer;
 pub use source::{BreakerSource, RetrySource};

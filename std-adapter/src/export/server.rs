@@ -2,7 +2,6 @@
 //! Prometheus text format by default, OpenMetrics for a scraper that asks
 //! for it in `Accept`.
 
-use std::fmt;
 use std::future::IntoFuture;
 use std::io;
 use std::net::SocketAddr;
@@ -16,10 +15,11 @@ use axum::routing::get;
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
-use tokio::task::{JoinError, JoinHandle};
+use tokio::task::JoinHandle;
 
 use super::exporter::Exporter;
 use super::format::Format;
+use super::serve_error::ServeError;
 
 /// A running `/metrics` endpoint. Stop it with [`shutdown`](Self::shutdown);
 /// dropping the handle also asks it to stop, without waiting.
@@ -114,41 +114,4 @@ async fn metrics(State(exporter): State<Arc<Exporter>>, headers: HeaderMap) -> i
         )],
         body,
     )
-}
-
-/// Why the endpoint did not start, or did not stop cleanly.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ServeError {
-    /// The address could not be bound (in use, not local, no permission).
-    Bind {
-        /// The address asked for.
-        addr: SocketAddr,
-        /// The system's reason.
-        source: io::Error,
-    },
-    /// The listener failed.
-    Io(io::Error),
-    /// The serving task panicked or its runtime was shut down first.
-    Task(JoinError),
-}
-
-impl fmt::Display for ServeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ServeError::Bind { addr, source } => write!(f, "cannot listen on {addr}: {source}"),
-            ServeError::Io(e) => write!(f, "metrics endpoint failed: {e}"),
-            ServeError::Task(e) => write!(f, "metrics endpoint task ended abnormally: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ServeError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ServeError::Bind { source, .. } => Some(source),
-            ServeError::Io(e) => Some(e),
-            ServeError::Task(e) => Some(e),
-        }
-    }
 }
