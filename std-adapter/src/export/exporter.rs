@@ -16,6 +16,13 @@ use super::source::{BreakerSource, RetrySource};
 /// (or are leaked once at start-up), and a scrape must be able to read them
 /// from any thread for as long as the exporter lives.
 ///
+/// Each encoding takes one snapshot of every source. Like any read of a
+/// breaker's state, a snapshot may make a pending lazy transition (an OPEN
+/// breaker whose `reset_timeout` passed becomes HALF_OPEN, and its observer
+/// hears it on the scraping thread); it also keeps the time-in-state
+/// accounting exact over long CLOSED periods, which wants a snapshot at
+/// least every 18 hours.
+///
 /// ```
 /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, Retry, RetryConfig};
 /// use totem_std::export::Exporter;

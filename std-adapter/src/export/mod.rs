@@ -59,10 +59,8 @@
 //!
 //! - not closed: `circuit_breaker_state{state!="closed"} == 1`;
 //! - open, automatically or by hand: `circuit_breaker_state{state=~"open|forced_open"} == 1`;
-//! - the state as a number for a single-stat panel (0 closed, 1 open,
-//!   2 half-open, 3 forced open, 4 disabled, the core's `State as u8`):
-//!   `sum by (name) (circuit_breaker_state{state="open"}) + 2 * sum by (name) (circuit_breaker_state{state="half_open"}) + …`,
-//!   though a state timeline over the five series reads better.
+//! - the current state as a label, for a state timeline:
+//!   `circuit_breaker_state == 1`.
 //!
 //! A state shorter than the scrape interval can fall between two scrapes;
 //! `circuit_breaker_transitions` counts it anyway.
@@ -77,7 +75,7 @@
 //! `circuit_breaker_success_rate < 0.9` does not fire on an absent series
 //! anyway. A breaker that gets calls again gets its series back. For a rate
 //! over a window rather than since the reset, use the counters:
-//! `rate(circuit_breaker_calls_total{result="success"}[5m]) / ignoring(result) sum without(result) (rate(circuit_breaker_calls_total{result=~"success|failure"}[5m]))`.
+//! `sum without(result) (rate(circuit_breaker_calls_total{result="success"}[5m])) / sum without(result) (rate(circuit_breaker_calls_total{result=~"success|failure"}[5m]))`.
 //!
 //! ## `circuit_breaker_transitions`
 //!
