@@ -77,8 +77,8 @@ impl BlockingMetricsServer {
         self.local_addr
     }
 
-    /// Answers the requests already received, then stops and closes the
-    /// listener.
+    /// Answers the requests already received, then stops; the listener
+    /// closes as the handle goes.
     pub fn shutdown(mut self) -> Result<(), ServeError> {
         self.stop()
     }
