@@ -18,11 +18,15 @@
 //! let stock = breaker.call(|| retry.call(&totem_std::sleep, || Ok::<_, &str>(42)));
 //! assert_eq!(stock.unwrap(), 42);
 //! ```
+//!
+#![cfg_attr(feature = "prometheus", doc = include_str!("../METRICS.md"))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod clock;
 mod daily;
+#[cfg(feature = "prometheus")]
+mod export;
 #[cfg(feature = "tracing")]
 mod log;
 mod seed;
@@ -33,6 +37,14 @@ use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, Retry, RetryConfig}
 
 pub use clock::{CoarseClock, DefaultClock, StdClock};
 pub use daily::{DailyReset, DailyResetThread, DailySchedule, ResetMode, Resettable, TimeOfDay};
+#[cfg(feature = "metrics-server-blocking")]
+pub use export::BlockingMetricsServer;
+#[cfg(feature = "metrics-server")]
+pub use export::MetricsServer;
+#[cfg(any(feature = "metrics-server", feature = "metrics-server-blocking"))]
+pub use export::ServeError;
+#[cfg(feature = "prometheus")]
+pub use export::{BreakerSource, ExportError, Exporter, Format, RetrySource, SnapshotCollector};
 #[cfg(feature = "tracing")]
 pub use log::TracingObserver;
 pub use seed::os_seed;
