@@ -18,13 +18,25 @@
 //! let stock = breaker.call(|| retry.call(&totem_std::sleep, || Ok::<_, &str>(42)));
 //! assert_eq!(stock.unwrap(), 42);
 //! ```
+//!
+//! ## Features
+//! - `config`: TOML configuration files (`ConfigFile`, whose docs hold the
+//!   schema; a commented sample is `examples/totem.toml`) and the `Registry`
+//!   of named breakers and retries built from one, each with its optional
+//!   `DailyReset`.
+//! - `tracing`: `TracingObserver`, breaker and retry events as `tracing`
+//!   records.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod clock;
+#[cfg(feature = "config")]
+mod config;
 mod daily;
 #[cfg(feature = "tracing")]
 mod log;
+#[cfg(feature = "config")]
+mod registry;
 mod seed;
 mod sleep;
 
@@ -32,9 +44,13 @@ pub use totem_core;
 use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, Retry, RetryConfig};
 
 pub use clock::{CoarseClock, DefaultClock, StdClock};
+#[cfg(feature = "config")]
+pub use config::{ConfigErrorKind, ConfigFile, ConfigFileError, ConfigInfo, Location};
 pub use daily::{DailyReset, DailyResetThread, DailySchedule, ResetMode, Resettable, TimeOfDay};
 #[cfg(feature = "tracing")]
 pub use log::TracingObserver;
+#[cfg(feature = "config")]
+pub use registry::Registry;
 pub use seed::os_seed;
 pub use sleep::{sleep, to_std};
 
