@@ -618,6 +618,21 @@ fn a_bad_file_builds_nothing() {
 }
 
 #[test]
+fn the_registry_and_its_instances_are_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Registry>();
+    shared::<ConfigFile>();
+    shared::<ConfigFileError>();
+
+    let registry = load(TWO_AND_ONE).expect("valid");
+    let payments = registry.breaker("payments").unwrap();
+    std::thread::spawn(move || payments.call(|| Ok::<_, ()>(())).unwrap())
+        .join()
+        .unwrap();
+    assert_eq!(payments.snapshot().successes_total, 1);
+}
+
+#[test]
 fn a_checked_file_builds_into_a_registry() {
     let file = ConfigFile::from_toml_str(TWO_AND_ONE, "inline").expect("valid");
     assert_eq!(
