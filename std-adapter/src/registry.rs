@@ -238,17 +238,22 @@ impl<C: 'static, O: 'static> Registry<C, O> {
         self.retries.iter().map(|(name, r)| (*name, *r))
     }
 
-    /// The breakers that have a daily reset, in name order, with it.
+    /// The breakers that have a daily reset, in name order, with it: what
+    /// [`DailyResetThread`](crate::DailyResetThread) (or another runner)
+    /// takes.
     ///
     /// ```
     /// # use totem_core::NoObserver;
-    /// # use totem_std::{DefaultClock, Registry, ResetMode};
+    /// use totem_std::{DailyResetThread, DefaultClock, Registry, ResetMode};
     /// let text = "version = 1\n[breaker.a]\n[breaker.b]\ndaily_reset = { at = \"03:00\", mode = \"full\" }\n";
     /// let registry = Registry::from_toml_str(text, "inline", DefaultClock::default(), NoObserver)?;
+    /// let mut runners = Vec::new();
     /// for (breaker, daily) in registry.daily_resets() {
     ///     assert_eq!((breaker.name(), daily.mode), ("b", ResetMode::Full));
+    ///     runners.push(DailyResetThread::spawn(breaker, daily)?);
     /// }
-    /// # Ok::<(), totem_std::ConfigFileError>(())
+    /// drop(runners); // stops them
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn daily_resets(
         &self,

@@ -632,6 +632,23 @@ fn the_registry_and_its_instances_are_shared_across_threads() {
     assert_eq!(payments.snapshot().successes_total, 1);
 }
 
+/// The observer a registry is meant for: each instance gets its own clone
+/// (and so its own rejection rate limit).
+#[cfg(feature = "tracing")]
+#[test]
+fn a_registry_reports_through_the_tracing_observer() {
+    let registry = Registry::from_toml_str(
+        TWO_AND_ONE,
+        "inline",
+        DefaultClock::default(),
+        totem_std::TracingObserver::new(),
+    )
+    .expect("valid");
+    let payments = registry.breaker("payments").unwrap();
+    let _ = payments.call(|| Err::<(), _>("down"));
+    assert_eq!(payments.state(), State::Open);
+}
+
 #[test]
 fn a_checked_file_builds_into_a_registry() {
     let file = ConfigFile::from_toml_str(TWO_AND_ONE, "inline").expect("valid");
