@@ -40,6 +40,11 @@ step "totem-embassy with defmt (host, virtual time)"
 cargo clippy --locked -p totem-embassy --all-targets --features defmt -- -D warnings
 cargo test --locked -p totem-embassy --features defmt
 
+step "totem-std with every feature (config files, tracing): lints, docs, unit, integration and doc tests"
+cargo clippy --locked -p totem-std --all-targets --all-features -- -D warnings
+RUSTDOCFLAGS="-D warnings" cargo doc --locked -p totem-std --all-features --no-deps
+cargo test --locked -p totem-std --all-features
+
 step "firmware in QEMU: thumbv7m (lm3s6965evb), thumbv7em (mps2-an386); thumbv6m build only"
 ./scripts/install-firmware-tools.sh
 ./scripts/firmware.sh

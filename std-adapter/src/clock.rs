@@ -45,9 +45,10 @@ fn wrapping_millis(secs: u64, subsec_millis: u32) -> Instant {
 /// about a quarter of the cost of [`std::time::Instant::now`], at the
 /// resolution of the kernel tick (1–10 ms, 4 ms on the benchmark machine;
 /// [`CoarseClock::resolution`] tells). It is the default clock of
-/// [`breaker`](crate::breaker) because an OPEN breaker reads the clock on every rejected call,
-/// and a few milliseconds of lateness in a `reset_timeout` is harmless. On
-/// other systems it reads [`StdClock`]. Zero-sized.
+/// [`breaker`](crate::breaker) because an OPEN breaker reads the clock on
+/// every rejected call, and a few milliseconds of lateness in a
+/// `reset_timeout` is harmless. On other systems it reads [`StdClock`].
+/// Zero-sized.
 ///
 /// ```
 /// use totem_core::Clock;
@@ -97,5 +98,6 @@ impl Clock for CoarseClock {
     }
 }
 
-/// The clock [`breaker`](crate::breaker) and [`retry`](crate::retry) use: [`CoarseClock`].
+/// The clock [`breaker`](crate::breaker) and [`retry`](crate::retry) use:
+/// [`CoarseClock`].
 pub type DefaultClock = CoarseClock;

@@ -19,16 +19,30 @@
 //! assert_eq!(stock.unwrap(), 42);
 //! ```
 //!
+//! ## Features
+//! - `config`: TOML configuration files (`ConfigFile`, whose docs hold the
+//!   schema; a commented sample is `examples/totem.toml`) and the `Registry`
+//!   of named breakers and retries built from one, each with its optional
+//!   `DailyReset`.
+//! - `tracing`: `TracingObserver`, breaker and retry events as `tracing`
+//!   records.
+//! - `prometheus`: the `Exporter` (below); `metrics-server` serves it on
+//!   tokio, `metrics-server-blocking` on a thread of its own.
+//!
 #![cfg_attr(feature = "prometheus", doc = include_str!("../METRICS.md"))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod clock;
+#[cfg(feature = "config")]
+mod config;
 mod daily;
 #[cfg(feature = "prometheus")]
 mod export;
 #[cfg(feature = "tracing")]
 mod log;
+#[cfg(feature = "config")]
+mod registry;
 mod seed;
 mod sleep;
 
@@ -36,6 +50,8 @@ pub use totem_core;
 use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, Retry, RetryConfig};
 
 pub use clock::{CoarseClock, DefaultClock, StdClock};
+#[cfg(feature = "config")]
+pub use config::{ConfigErrorKind, ConfigFile, ConfigFileError, ConfigInfo, Location};
 pub use daily::{DailyReset, DailyResetThread, DailySchedule, ResetMode, Resettable, TimeOfDay};
 #[cfg(feature = "metrics-server-blocking")]
 pub use export::BlockingMetricsServer;
@@ -47,6 +63,8 @@ pub use export::ServeError;
 pub use export::{BreakerSource, ExportError, Exporter, Format, RetrySource, SnapshotCollector};
 #[cfg(feature = "tracing")]
 pub use log::TracingObserver;
+#[cfg(feature = "config")]
+pub use registry::Registry;
 pub use seed::os_seed;
 pub use sleep::{sleep, to_std};
 

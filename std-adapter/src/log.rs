@@ -1,39 +1,38 @@
 //! [`TracingObserver`]: breaker and retry events as `tracing` records.
-//!
-//! | event | level | message | fields |
-//! |---|---|---|---|
-//! | CLOSED/HALF_OPEN → OPEN, → FORCED_OPEN, → DISABLED | WARN | `circuit breaker opened` / `… forced open` / `… disabled` | `name`, `from`, `to`, `cause`, `consecutive_failures`, `at_ms` |
-//! | → CLOSED (recovery, reset) | INFO | `circuit breaker closed` | as above |
-//! | OPEN → HALF_OPEN | INFO | `circuit breaker half-open` | as above |
-//! | calls rejected | WARN, at most one line per interval and breaker | `calls rejected` | `name`, `state`, `rejected` (calls since the last line), `retry_after_ms` |
-//! | a retry scheduled | INFO | `retrying` | `name`, `attempt`, `delay_ms`, `error_class` |
-//! | a retry gave up | WARN | `retry gave up` | `name`, `attempts`, `reason` |
-//!
-//! `at_ms` is the transition's logical time on the breaker's clock (a
-//! deadline that passed unobserved is dated at the deadline).
-//!
-//! Retention is the subscriber's business, not the observer's: the spec's
-//! 30 days of logs are, for instance, `tracing-appender`'s daily rotation
-//! with `max_log_files(30)`:
-//!
-//! ```ignore
-//! let files = tracing_appender::rolling::Builder::new()
-//!     .rotation(tracing_appender::rolling::Rotation::DAILY)
-//!     .filename_prefix("totem")
-//!     .max_log_files(30)
-//!     .build("/var/log/my-service")?;
-//! tracing_subscriber::fmt().with_writer(files).init();
-//! ```
 
 use totem_core::{Clock, Duration, Event, Observer, State, Throttle};
 
 use crate::clock::CoarseClock;
 
-/// Writes breaker and retry events to `tracing` (see the [module
-/// docs](self) for levels and fields). Rejections are rate-limited per
-/// observer: at most one line per interval (1 s by default) saying how many
-/// calls were turned away, never one line per call. Cloning gives a fresh
-/// rate limit, so each instance a registry builds has its own.
+/// Writes breaker and retry events to `tracing`. Rejections are rate-limited
+/// per observer: at most one line per interval (1 s by default) saying how
+/// many calls were turned away, never one line per call. Cloning gives a
+/// fresh rate limit, so each instance a registry builds has its own.
+///
+/// | event | level | message | fields |
+/// |---|---|---|---|
+/// | CLOSED/HALF_OPEN → OPEN, → FORCED_OPEN, → DISABLED | WARN | `circuit breaker opened` / `… forced open` / `… disabled` | `name`, `from`, `to`, `cause`, `consecutive_failures`, `at_ms` |
+/// | → CLOSED (recovery, reset) | INFO | `circuit breaker closed` | as above |
+/// | OPEN → HALF_OPEN | INFO | `circuit breaker half-open` | as above |
+/// | calls rejected | WARN, at most one line per interval and breaker | `calls rejected` | `name`, `state`, `rejected` (calls since the last line), `retry_after_ms` |
+/// | a retry scheduled | INFO | `retrying` | `name`, `attempt`, `delay_ms`, `error_class` |
+/// | a retry gave up | WARN | `retry gave up` | `name`, `attempts`, `reason` |
+///
+/// `at_ms` is the transition's logical time on the breaker's clock (a
+/// deadline that passed unobserved is dated at the deadline).
+///
+/// Retention is the subscriber's business, not the observer's: the spec's
+/// 30 days of logs are, for instance, `tracing-appender`'s daily rotation
+/// with `max_log_files(30)`:
+///
+/// ```ignore
+/// let files = tracing_appender::rolling::Builder::new()
+///     .rotation(tracing_appender::rolling::Rotation::DAILY)
+///     .filename_prefix("totem")
+///     .max_log_files(30)
+///     .build("/var/log/my-service")?;
+/// tracing_subscriber::fmt().with_writer(files).init();
+/// ```
 ///
 /// ```
 /// use totem_core::{BreakerConfig, State};

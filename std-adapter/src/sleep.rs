@@ -12,7 +12,8 @@ pub fn to_std(d: Duration) -> std::time::Duration {
     std::time::Duration::from_millis(u64::from(d.as_ticks()))
 }
 
-/// Blocks the thread for `d`: the sleep function for [`Retry::call`](totem_core::Retry::call).
+/// Blocks the thread for `d`: the sleep function for
+/// [`Retry::call`](totem_core::Retry::call).
 ///
 /// ```
 /// use totem_core::Duration;

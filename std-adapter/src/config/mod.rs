@@ -1,0 +1,19 @@
+//! Configuration files (feature `config`): the versioned TOML schema,
+//! parsed with serde and toml, checked by the core's `validate()`, with
+//! errors that say where. The schema is documented on [`ConfigFile`].
+
+mod choice;
+mod daily_reset;
+mod duration;
+mod error;
+mod factor;
+mod file;
+mod info;
+mod location;
+mod schema;
+
+pub use self::error::{ConfigErrorKind, ConfigFileError};
+pub use self::file::ConfigFile;
+pub(crate) use self::file::{LoadedBreaker, LoadedRetry};
+pub use self::info::ConfigInfo;
+pub use self::location::Location;
