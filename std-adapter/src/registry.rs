@@ -269,6 +269,39 @@ impl<C: 'static, O: 'static> Registry<C, O> {
     }
 }
 
+#[cfg(feature = "prometheus")]
+impl<C, O> Registry<C, O>
+where
+    C: Clock + Sync + 'static,
+    O: Observer + Sync + 'static,
+{
+    /// Exports every instance of this registry, and the loaded file's
+    /// version and hash as `totem_config_info`.
+    ///
+    /// ```
+    /// # use totem_core::NoObserver;
+    /// use totem_std::{DefaultClock, Registry};
+    /// let text = "version = 1\n[breaker.db]\n[retry.db]\n";
+    /// let registry = Registry::from_toml_str(text, "inline", DefaultClock::default(), NoObserver)?;
+    /// let exporter = registry.exporter()?;
+    /// let metrics = exporter.encode();
+    /// assert!(metrics.contains("circuit_breaker_state{name=\"db\",state=\"closed\"} 1"));
+    /// assert!(metrics.contains("retry_attempts_total{name=\"db\"} 0"));
+    /// assert!(metrics.contains("totem_config_info{version=\"1\""));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn exporter(&self) -> Result<crate::Exporter, crate::ExportError> {
+        let mut exporter = crate::Exporter::new().config_info(self.info.version, &self.info.hash);
+        for (_, breaker) in self.breakers() {
+            exporter = exporter.breaker(breaker)?;
+        }
+        for (_, retry) in self.retries() {
+            exporter = exporter.retry(retry)?;
+        }
+        Ok(exporter)
+    }
+}
+
 impl<C: 'static, O: 'static> fmt::Debug for Registry<C, O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registry")
