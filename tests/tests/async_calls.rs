@@ -191,3 +191,36 @@ fn a_retry_dropped_in_its_sleep_counts_the_attempts_that_ran_and_no_retry() {
     );
     assert_eq!((s.delay_ms_total, s.failure_total), (0, 0));
 }
+
+/// The async calls' futures are `Send` whenever what they hold is, so a
+/// retry or a breaker call can run in a spawned task (a compile-time test).
+#[test]
+fn async_futures_are_send() {
+    fn assert_send<F: Future + Send>(f: F) -> F {
+        f
+    }
+    struct Ready;
+    impl Sleeper for Ready {
+        fn sleep(&self, _: Duration) -> impl Future<Output = ()> {
+            std::future::ready(())
+        }
+    }
+    let clock = ManualClock::new();
+    let b = breaker(BreakerConfig::new("send"), &clock, totem_core::NoObserver);
+    let retry = Retry::new(RetryConfig::new("send").validate().unwrap(), &clock, 1);
+    let op = || async { Ok::<_, ()>(1) };
+    assert_eq!(block_on(assert_send(b.call_async(op))), Ok(1));
+    assert_eq!(
+        block_on(assert_send(retry.call_async(&Ready, op))).unwrap(),
+        1
+    );
+    let policy = |r: &Result<i32, ()>| r.is_err();
+    assert_eq!(
+        block_on(assert_send(retry.call_if_async(&policy, &Ready, op))).unwrap(),
+        1
+    );
+    assert_eq!(
+        block_on(assert_send(retry.call_through_async(&b, &Ready, op))).unwrap(),
+        1
+    );
+}

@@ -15,7 +15,7 @@ mod sleep;
 use core::future::Future;
 
 use self::backoff::fold_seed;
-use self::run::{finish, Ending, Next, Run};
+use self::run::{finish, retry_loop};
 use crate::breaker::{CallError, CircuitBreaker};
 use crate::clock::Clock;
 use crate::config::{ConfigError, RetryConfig, Valid};
@@ -220,23 +220,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         sleeper: &impl BlockingSleeper,
         mut op: impl FnMut() -> Result<T, E>,
     ) -> Result<T, RetryError<E>> {
-        let ending = Ending::arm(self);
-        let started = Run::start(self);
-        let mut result = match self.first(op(), policy) {
-            Ok(done) => return ending.ended(done),
-            Err(result) => result,
-        };
-        let mut run = Run::new(self, started);
-        loop {
-            match run.after(result, policy) {
-                Next::Return(r) => return ending.ended(r),
-                Next::Sleep(d) => {
-                    sleeper.sleep(d);
-                    run.retrying(d);
-                }
-            }
-            result = op();
-        }
+        retry_loop!(self, policy, op(), |d| sleeper.sleep(d))
     }
 
     /// The first attempt is the hot path: a success that needs no retry
@@ -324,34 +308,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     where
         F: Future<Output = Result<T, E>>,
     {
-        self.drive(policy, sleeper, async || op().await).await
-    }
-
-    /// The async retry loop over one attempt function (an async closure, so
-    /// an attempt may borrow what the caller captured, like a breaker).
-    async fn drive<T, E>(
-        &self,
-        policy: &impl RetryPolicy<T, E>,
-        sleeper: &impl Sleeper,
-        mut attempt: impl AsyncFnMut() -> Result<T, E>,
-    ) -> Result<T, RetryError<E>> {
-        let ending = Ending::arm(self);
-        let started = Run::start(self);
-        let mut result = match self.first(attempt().await, policy) {
-            Ok(done) => return ending.ended(done),
-            Err(result) => result,
-        };
-        let mut run = Run::new(self, started);
-        loop {
-            match run.after(result, policy) {
-                Next::Return(r) => return ending.ended(r),
-                Next::Sleep(d) => {
-                    sleeper.sleep(d).await;
-                    run.retrying(d);
-                }
-            }
-            result = attempt().await;
-        }
+        retry_loop!(self, policy, op().await, |d| sleeper.sleep(d).await)
     }
 
     /// The async form of [`call_through`](Self::call_through): each attempt
@@ -378,10 +335,9 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     where
         F: Future<Output = Result<T, E>>,
     {
-        self.drive(&NotRejected, sleeper, async || {
-            breaker.call_async(&mut op).await
+        retry_loop!(self, &NotRejected, breaker.call_async(&mut op).await, |d| {
+            sleeper.sleep(d).await
         })
-        .await
     }
 
     /// A copy of the metrics.

@@ -10,6 +10,36 @@ use crate::event::{Event, GiveUp, Observer, RetryGaveUp, RetryScheduled};
 use crate::limits::{delay_bucket, ERROR_CLASSES, MAX_DELAY_MS};
 use crate::primitive::{bump, bump_by, AtomicCounter};
 
+/// The retry loop, written once for the blocking and the async calls: the
+/// caller gives the attempt and the sleep as expressions (with `.await` in
+/// an async fn). A macro rather than a function over an async closure: a
+/// future awaiting an async closure cannot be shown `Send` to the compiler
+/// today, and a retry must run in a spawned task.
+macro_rules! retry_loop {
+    ($retry:expr, $policy:expr, $attempt:expr, |$delay:ident| $sleep:expr) => {{
+        let retry = $retry;
+        let policy = $policy;
+        let ending = $crate::retry::run::Ending::arm(retry);
+        let started = $crate::retry::run::Run::start(retry);
+        let mut result = match retry.first($attempt, policy) {
+            Ok(done) => return ending.ended(done),
+            Err(result) => result,
+        };
+        let mut run = $crate::retry::run::Run::new(retry, started);
+        loop {
+            match run.after(result, policy) {
+                $crate::retry::run::Next::Return(r) => return ending.ended(r),
+                $crate::retry::run::Next::Sleep($delay) => {
+                    $sleep;
+                    run.retrying($delay);
+                }
+            }
+            result = $attempt;
+        }
+    }};
+}
+pub(super) use retry_loop;
+
 /// What the loop does after an attempt.
 pub(super) enum Next<T, E> {
     Return(Result<T, RetryError<E>>),
