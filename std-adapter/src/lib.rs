@@ -45,10 +45,14 @@ mod log;
 mod registry;
 mod seed;
 mod sleep;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use totem_core;
 use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, Retry, RetryConfig};
 
+#[cfg(feature = "tokio")]
+pub use self::tokio::{TokioClock, TokioSleeper};
 pub use clock::{CoarseClock, DefaultClock, StdClock};
 #[cfg(feature = "config")]
 pub use config::{ConfigErrorKind, ConfigFile, ConfigFileError, ConfigInfo, Location};
