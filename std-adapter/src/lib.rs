@@ -47,6 +47,8 @@ mod seed;
 mod sleep;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use totem_core;
 use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, Retry, RetryConfig};
