@@ -62,6 +62,7 @@ where
     C: Clock + 'static,
     O: Observer + 'static,
 {
+    #[inline]
     pub(super) fn admitted(future: F, permit: Permit<'static, C, O>, classifier: K) -> Self {
         Self {
             kind: Kind::Admitted {
@@ -72,6 +73,7 @@ where
         }
     }
 
+    #[inline]
     pub(super) fn rejected(output: Result<T, Er>) -> Self {
         Self {
             kind: Kind::Rejected {
@@ -91,6 +93,7 @@ where
 {
     type Output = Result<T, Er>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match self.project().kind.project() {
             KindProj::Admitted {
