@@ -28,6 +28,10 @@
 //!   records.
 //! - `prometheus`: the `Exporter` (below); `metrics-server` serves it on
 //!   tokio, `metrics-server-blocking` on a thread of its own.
+//! - `tokio`: `TokioClock` and `TokioSleeper`, for the core's async calls
+//!   on Tokio (module `tokio`).
+//! - `tower`: `BreakerLayer` and `RetryLayer`, tower middleware over the
+//!   core (module `tower`; implies `tokio`).
 //!
 #![cfg_attr(feature = "prometheus", doc = include_str!("../METRICS.md"))]
 #![forbid(unsafe_code)]

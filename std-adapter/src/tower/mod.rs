@@ -28,8 +28,9 @@
 //! `static`s: a `static` with a `const` constructor, a
 //! [`LazyLock`](std::sync::LazyLock) (below), or, for a registry built at
 //! start-up from configuration, each one leaked once with [`Box::leak`]
-//! (`let b: &'static _ = Box::leak(Box::new(breaker));`). Nothing is ever
-//! counted or freed per request.
+//! (`let b: &'static _ = Box::leak(Box::new(breaker));`), which is what the
+//! `config` feature's `Registry` does: `BreakerLayer::new(registry.breaker("payments")?)`.
+//! Nothing is ever counted or freed per request.
 //!
 //! ```
 //! use std::sync::LazyLock;
