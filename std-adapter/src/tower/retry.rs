@@ -29,8 +29,8 @@ use crate::TokioSleeper;
 /// server, and `tokio::spawn`, need `Send` futures: put the
 /// [`BreakerLayer`](super::BreakerLayer) there (its future is `Send`), and
 /// the retry where the call is made. Once the core's loop is `Send`, this
-/// type becomes `Send` with no other change to the layer ([`SendSleeper`] is
-/// already required for it).
+/// type can become `Send`, the service then asking for `Send` parts; the
+/// layer's API stays as it is ([`SendSleeper`] is already required for it).
 pub type RetryFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, RetryError<E>>>>>;
 
 /// A tower [`Layer`] that retries a service's failed calls with the core's
