@@ -3,9 +3,15 @@
 //! A counting global allocator (`totem_benches::alloc_count`) is installed for
 //! this binary only. Everything runs on the main thread, one subject at a time.
 
+use std::cell::RefCell;
+use std::future::{ready, Future};
 use std::hint::black_box;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
 use totem_benches::alloc_count::{snapshot, Counting, Stats};
+use totem_benches::op;
 use totem_benches::subjects::{backoff, backon, cbrs, failsafe, recloser, totem};
+use tower::{service_fn, Layer, Service};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -54,6 +60,49 @@ fn rejections<S>(new_open: impl Fn() -> S, call: impl Fn(&S, u64)) -> Stats {
     snapshot().since(s0)
 }
 
+/// One call through a tower service that is ready at once: readiness, call,
+/// one poll with a no-op waker (as in the `tower` bench).
+fn tower_call<S: Service<u64>>(svc: &RefCell<S>, x: u64) -> Option<Result<S::Response, S::Error>> {
+    let mut svc = svc.borrow_mut();
+    let mut cx = Context::from_waker(Waker::noop());
+    match svc.poll_ready(&mut cx) {
+        Poll::Ready(Ok(())) => match pin!(svc.call(x)).poll(&mut cx) {
+            Poll::Ready(r) => Some(r),
+            Poll::Pending => None,
+        },
+        _ => None,
+    }
+}
+
+/// Totem's tower breaker layer over a trivial `service_fn`, on a breaker
+/// leaked once as the layer expects (its construction is counted).
+fn totem_tower(
+    breaker: totem::Breaker,
+) -> RefCell<impl Service<u64, Response = u64, Error = impl Sized>> {
+    let breaker: &'static totem::Breaker = Box::leak(Box::new(breaker));
+    RefCell::new(
+        totem_std::tower::BreakerLayer::new(breaker)
+            .layer(service_fn(|x: u64| ready(op::ok::<()>(x)))),
+    )
+}
+
+/// tower-resilience's circuit breaker layer over the same service; opened
+/// by failures when `open` (its default window: 100 calls, half failed).
+fn tower_resilience(open: bool) -> RefCell<impl Service<u64, Response = u64, Error = impl Sized>> {
+    let svc = service_fn(move |x: u64| ready(if open { op::err(()) } else { op::ok::<()>(x) }));
+    let svc = RefCell::new(
+        tower_resilience::circuitbreaker::CircuitBreakerLayer::builder()
+            .wait_duration_in_open(std::time::Duration::from_secs(3_600))
+            .build()
+            .expect("valid config")
+            .layer(svc),
+    );
+    for x in 0..if open { 200 } else { 0 } {
+        let _ = tower_call(&svc, x);
+    }
+    svc
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         println!("alloc: not run (pass --bench, as `cargo bench` does)");
@@ -82,6 +131,36 @@ fn main() {
             black_box(totem::breaker_retry(b, r, x)).ok();
         },
     ));
+
+    let mut l = measure(
+        "**Totem** tower `BreakerLayer` (ready, call, poll)",
+        || totem_tower(totem::new()),
+        |svc, x| {
+            black_box(tower_call(svc, x));
+        },
+    );
+    l.rejection = Some(rejections(
+        || totem_tower(totem::new_open()),
+        |svc, x| {
+            black_box(tower_call(svc, x));
+        },
+    ));
+    lines.push(l);
+
+    let mut l = measure(
+        "tower-resilience `CircuitBreakerLayer` (ready, call, poll)",
+        || tower_resilience(false),
+        |svc, x| {
+            black_box(tower_call(svc, x));
+        },
+    );
+    l.rejection = Some(rejections(
+        || tower_resilience(true),
+        |svc, x| {
+            black_box(tower_call(svc, x));
+        },
+    ));
+    lines.push(l);
 
     let mut l = measure("failsafe", failsafe::new, |b, x| {
         black_box(failsafe::call(b, x)).ok();

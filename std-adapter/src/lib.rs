@@ -28,6 +28,10 @@
 //!   records.
 //! - `prometheus`: the `Exporter` (below); `metrics-server` serves it on
 //!   tokio, `metrics-server-blocking` on a thread of its own.
+//! - `tokio`: `TokioClock` and `TokioSleeper`, for the core's async calls
+//!   on Tokio (module `tokio`).
+//! - `tower`: `BreakerLayer` and `RetryLayer`, tower middleware over the
+//!   core (module `tower`; implies `tokio`).
 //!
 #![cfg_attr(feature = "prometheus", doc = include_str!("../METRICS.md"))]
 #![forbid(unsafe_code)]
@@ -45,10 +49,16 @@ mod log;
 mod registry;
 mod seed;
 mod sleep;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+#[cfg(feature = "tower")]
+pub mod tower;
 
 pub use totem_core;
 use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, Retry, RetryConfig};
 
+#[cfg(feature = "tokio")]
+pub use self::tokio::{TokioClock, TokioSleeper};
 pub use clock::{CoarseClock, DefaultClock, StdClock};
 #[cfg(feature = "config")]
 pub use config::{ConfigErrorKind, ConfigFile, ConfigFileError, ConfigInfo, Location};
