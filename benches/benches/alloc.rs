@@ -81,8 +81,7 @@ fn totem_tower(
 ) -> RefCell<impl Service<u64, Response = u64, Error = impl Sized>> {
     let breaker: &'static totem::Breaker = Box::leak(Box::new(breaker));
     RefCell::new(
-        totem_std::tower::BreakerLayer::new(breaker)
-            .layer(service_fn(|x: u64| ready(op::ok::<()>(x)))),
+        totem_std::BreakerLayer::new(breaker).layer(service_fn(|x: u64| ready(op::ok::<()>(x)))),
     )
 }
 

@@ -1,4 +1,4 @@
-//! The tower breaker layer's cost: `totem_std::tower::BreakerLayer` over a
+//! The tower breaker layer's cost: `totem_std::BreakerLayer` over a
 //! trivial `service_fn`, against the bare core call it wraps, the bare
 //! service, and tower-resilience's circuit breaker layer on the same service.
 //!
@@ -20,7 +20,7 @@ use criterion::Criterion;
 use totem_benches::op;
 use totem_benches::report::{print_table, Row};
 use totem_core::{BreakerConfig, CircuitBreaker, Duration, State};
-use totem_std::tower::BreakerLayer;
+use totem_std::BreakerLayer;
 use totem_std::DefaultClock;
 use tower::{service_fn, Layer, Service};
 use tower_resilience::circuitbreaker::CircuitBreakerLayer;

@@ -29,10 +29,12 @@
 //! - `prometheus`: the `Exporter` (below); `metrics-server` serves it on
 //!   tokio, `metrics-server-blocking` on a thread of its own.
 //! - `tokio`: `TokioClock` and `TokioSleeper`, for the core's async calls
-//!   on Tokio (module `tokio`).
+//!   on Tokio (below).
 //! - `tower`: `BreakerLayer` and `RetryLayer`, tower middleware over the
-//!   core (module `tower`; implies `tokio`).
+//!   core (below; implies `tokio`).
 //!
+#![cfg_attr(feature = "tokio", doc = include_str!("../TOKIO.md"))]
+#![cfg_attr(feature = "tower", doc = include_str!("../TOWER.md"))]
 #![cfg_attr(feature = "prometheus", doc = include_str!("../METRICS.md"))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -50,15 +52,21 @@ mod registry;
 mod seed;
 mod sleep;
 #[cfg(feature = "tokio")]
-pub mod tokio;
+mod tokio;
 #[cfg(feature = "tower")]
-pub mod tower;
+mod tower;
 
 pub use totem_core;
 use totem_core::{BreakerConfig, CircuitBreaker, ConfigError, Retry, RetryConfig};
 
 #[cfg(feature = "tokio")]
 pub use self::tokio::{TokioClock, TokioSleeper};
+#[cfg(feature = "tower")]
+pub use self::tower::{
+    BreakerError, BreakerFuture, BreakerLayer, BreakerService, Classify, DefaultClassifier,
+    Fallback, OnRejected, Reject, RetryFuture, RetryLayer, RetryService, RetryUnlessRejected,
+    SendSleeper,
+};
 pub use clock::{CoarseClock, DefaultClock, StdClock};
 #[cfg(feature = "config")]
 pub use config::{ConfigErrorKind, ConfigFile, ConfigFileError, ConfigInfo, Location};

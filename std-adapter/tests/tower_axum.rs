@@ -23,8 +23,8 @@ use totem_core::{
     BreakerConfig, CircuitBreaker, Duration, GiveUp, Outcome, Rejected, Retry, RetryConfig,
     RetryError, State,
 };
-use totem_std::tower::{BreakerError, BreakerLayer, RetryLayer};
 use totem_std::TokioClock;
+use totem_std::{BreakerError, BreakerLayer, RetryLayer};
 use tower::timeout::error::Elapsed;
 use tower::{service_fn, BoxError, Service, ServiceBuilder, ServiceExt};
 

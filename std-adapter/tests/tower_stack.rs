@@ -14,8 +14,8 @@ use totem_core::{
     AbandonedPermit, BreakerConfig, CircuitBreaker, Duration, GiveUp, Outcome, Rejected, Retry,
     RetryConfig, RetryError, State,
 };
-use totem_std::tower::{BreakerError, BreakerLayer, RetryLayer};
 use totem_std::TokioClock;
+use totem_std::{BreakerError, BreakerLayer, RetryLayer};
 use tower::timeout::error::Elapsed;
 use tower::{service_fn, BoxError, Layer, Service, ServiceBuilder, ServiceExt};
 
@@ -60,8 +60,10 @@ impl Dependency {
 
     fn service(
         &self,
-    ) -> impl Service<u32, Response = u32, Error = BoxError, Future: 'static> + Clone + 'static
-    {
+    ) -> impl Service<u32, Response = u32, Error = BoxError, Future: Send + 'static>
+           + Clone
+           + Send
+           + 'static {
         let dep = self.clone();
         service_fn(move |req: u32| {
             dep.calls.fetch_add(1, Ordering::Relaxed);
@@ -91,12 +93,25 @@ fn stack(
     retry: &'static Retry<TokioClock>,
     breaker: &'static Breaker,
     dep: &Dependency,
-) -> impl Service<u32, Response = u32, Error = RetryError<BreakerError<BoxError>>> {
+) -> impl Service<u32, Response = u32, Error = RetryError<BreakerError<BoxError>>, Future: Send + 'static>
+{
     ServiceBuilder::new()
         .layer(RetryLayer::new(retry))
         .layer(BreakerLayer::new(breaker))
         .timeout(TIMEOUT)
         .service(dep.service())
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_stack_runs_in_a_spawned_task() {
+    // The retry's future is Send: the whole stack can run on any worker.
+    let b = breaker(BreakerConfig::new("dep"));
+    let r = retry(RetryConfig::new("dep"));
+    let dep = Dependency::default();
+    dep.then(&[Act::Fail]);
+    let call = stack(r, b, &dep).oneshot(4);
+    assert_eq!(tokio::spawn(call).await.unwrap().unwrap(), 8);
+    assert_eq!(dep.calls(), 2);
 }
 
 #[tokio::test(start_paused = true)]

@@ -17,11 +17,11 @@ use super::{BreakerFuture, Classify, DefaultClassifier, Fallback, OnRejected, Re
 /// process (a `static`, a [`LazyLock`](std::sync::LazyLock), or a registry
 /// built at start-up that leaks each breaker once with [`Box::leak`]), shared
 /// by every clone of the service and every connection, and its state
-/// outlives any one of them. See the [module docs](super) for a stack.
+/// outlives any one of them. See the [crate docs](crate#tower) for a stack.
 ///
 /// ```
 /// use totem_core::{BreakerConfig, CircuitBreaker};
-/// use totem_std::tower::BreakerLayer;
+/// use totem_std::BreakerLayer;
 /// use totem_std::TokioClock;
 ///
 /// // Made once at start-up (say from a configuration file), never freed.
@@ -55,7 +55,7 @@ impl<C, O, K, R> BreakerLayer<C, O, K, R> {
     ///
     /// ```
     /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, Outcome};
-    /// use totem_std::tower::BreakerLayer;
+    /// use totem_std::BreakerLayer;
     ///
     /// static CLOCK: ManualClock = ManualClock::new();
     /// static BREAKER: CircuitBreaker<&ManualClock> =
@@ -81,7 +81,7 @@ impl<C, O, K, R> BreakerLayer<C, O, K, R> {
     ///
     /// ```
     /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, Rejected};
-    /// use totem_std::tower::BreakerLayer;
+    /// use totem_std::BreakerLayer;
     ///
     /// static CLOCK: ManualClock = ManualClock::new();
     /// static BREAKER: CircuitBreaker<&ManualClock> =

@@ -15,7 +15,7 @@ use totem_core::Outcome;
 ///
 /// ```
 /// use totem_core::Outcome;
-/// use totem_std::tower::Classify;
+/// use totem_std::Classify;
 /// let by_status = |r: &Result<u16, ()>| match r {
 ///     Ok(s) if *s >= 500 => Outcome::Failure,
 ///     Ok(_) => Outcome::Success,
@@ -40,7 +40,7 @@ impl<T, E, F: Fn(&Result<T, E>) -> Outcome> Classify<T, E> for F {
 ///
 /// ```
 /// use totem_core::Outcome;
-/// use totem_std::tower::{Classify, DefaultClassifier};
+/// use totem_std::{Classify, DefaultClassifier};
 /// assert_eq!(DefaultClassifier.classify(&Err::<(), _>("reset")), Outcome::Failure);
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -19,7 +19,7 @@ use totem_core::{CallError, Rejected};
 ///
 /// ```
 /// use totem_core::{Rejected, State};
-/// use totem_std::tower::BreakerError;
+/// use totem_std::BreakerError;
 ///
 /// let rejected = BreakerError::<std::io::Error>::Rejected(Rejected {
 ///     name: "db",
@@ -43,7 +43,7 @@ impl<E> BreakerError<E> {
     /// Whether the breaker refused the call.
     ///
     /// ```
-    /// # use totem_std::tower::BreakerError;
+    /// # use totem_std::BreakerError;
     /// assert!(!BreakerError::Inner(1).is_rejected());
     /// ```
     pub const fn is_rejected(&self) -> bool {
@@ -53,7 +53,7 @@ impl<E> BreakerError<E> {
     /// The rejection, if the breaker refused the call.
     ///
     /// ```
-    /// # use totem_std::tower::BreakerError;
+    /// # use totem_std::BreakerError;
     /// assert!(BreakerError::Inner(1).rejected().is_none());
     /// ```
     pub const fn rejected(&self) -> Option<&Rejected> {
@@ -66,7 +66,7 @@ impl<E> BreakerError<E> {
     /// The inner service's error, if it was called.
     ///
     /// ```
-    /// # use totem_std::tower::BreakerError;
+    /// # use totem_std::BreakerError;
     /// assert_eq!(BreakerError::Inner(7).into_inner(), Some(7));
     /// ```
     pub fn into_inner(self) -> Option<E> {

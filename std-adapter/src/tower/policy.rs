@@ -18,7 +18,7 @@ use super::BreakerError;
 ///
 /// ```
 /// use totem_core::{Rejected, RetryPolicy, State};
-/// use totem_std::tower::{BreakerError, RetryUnlessRejected};
+/// use totem_std::{BreakerError, RetryUnlessRejected};
 ///
 /// let rejected = Rejected { name: "db", state: State::Open, retry_after: None };
 /// assert!(!RetryUnlessRejected.should_retry(&Err::<(), _>(BreakerError::<()>::Rejected(rejected))));

@@ -18,20 +18,9 @@ use crate::TokioSleeper;
 ///
 /// One allocation per request: the core's `async fn` has a type that cannot
 /// be named on stable Rust, so the service cannot name its future except
-/// behind a box.
-///
-/// It is **not `Send`** yet: the core's async retry loop awaits an async
-/// closure, and rustc cannot prove such a future `Send` (an open compiler
-/// limitation), so no retry future of the core is `Send` today, whatever
-/// the types involved. Use the retry layer where its future stays on one
-/// thread: awaited in place (a client call in `main` or in a test), on a
-/// current-thread runtime, or in a `tokio::task::LocalSet`. A hyper or axum
-/// server, and `tokio::spawn`, need `Send` futures: put the
-/// [`BreakerLayer`](super::BreakerLayer) there (its future is `Send`), and
-/// the retry where the call is made. Once the core's loop is `Send`, this
-/// type can become `Send`, the service then asking for `Send` parts; the
-/// layer's API stays as it is ([`SendSleeper`] is already required for it).
-pub type RetryFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, RetryError<E>>>>>;
+/// behind a box. It is `Send`, so a retry service runs in `tokio::spawn` and
+/// behind hyper or axum.
+pub type RetryFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, RetryError<E>>> + Send>>;
 
 /// A tower [`Layer`] that retries a service's failed calls with the core's
 /// [`Retry`]: its backoff, jitter, deadline, metrics and events, through
@@ -42,12 +31,12 @@ pub type RetryFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, RetryError<E>
 /// and the wait is a [`TokioSleeper`]. It holds a `&'static` retry, for the
 /// same reason as [`BreakerLayer`](super::BreakerLayer): made once for the
 /// process, shared by every clone of the service. See the
-/// [module docs](super) for a stack.
+/// [crate docs](crate#tower) for a stack.
 ///
 /// ```
 /// use std::sync::LazyLock;
 /// use totem_core::{Retry, RetryConfig, RetryErrors};
-/// use totem_std::tower::RetryLayer;
+/// use totem_std::RetryLayer;
 /// use totem_std::TokioClock;
 ///
 /// static RETRY: LazyLock<Retry<TokioClock>> = LazyLock::new(|| {
@@ -206,14 +195,14 @@ impl<S: fmt::Debug, C: Clock, O: Observer, P, Sl> fmt::Debug for RetryService<S,
 
 impl<S, Req, C, O, P, Sl> Service<Req> for RetryService<S, C, O, P, Sl>
 where
-    Req: Clone + 'static,
-    S: Service<Req> + Clone + 'static,
-    S::Future: 'static,
-    S::Response: 'static,
-    S::Error: 'static,
-    C: Clock + 'static,
-    O: Observer + 'static,
-    P: RetryPolicy<S::Response, S::Error> + Clone + 'static,
+    Req: Clone + Send + 'static,
+    S: Service<Req> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Response: Send + 'static,
+    S::Error: Send + 'static,
+    C: Clock + Sync + 'static,
+    O: Observer + Sync + 'static,
+    P: RetryPolicy<S::Response, S::Error> + Clone + Send + Sync + 'static,
     Sl: SendSleeper,
 {
     type Response = S::Response;

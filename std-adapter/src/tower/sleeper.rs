@@ -12,13 +12,11 @@ use crate::TokioSleeper;
 ///
 /// A retry layer's future must be `Send` to serve behind hyper or axum, and
 /// Rust cannot yet state "the future returned by a generic `Sleeper`'s
-/// `sleep` is `Send`"; an associated type can. (The layer's future is not
-/// `Send` yet for another reason, the core's loop: see
-/// [`RetryFuture`](super::RetryFuture).) [`TokioSleeper`] is one.
+/// `sleep` is `Send`"; an associated type can. [`TokioSleeper`] is one.
 ///
 /// ```
 /// use totem_core::Duration;
-/// use totem_std::tower::SendSleeper;
+/// use totem_std::SendSleeper;
 ///
 /// /// Waits twice as long as asked (say, to be gentler on a shared test server).
 /// #[derive(Clone)]
