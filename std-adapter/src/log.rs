@@ -1,6 +1,6 @@
 //! [`TracingObserver`]: breaker and retry events as `tracing` records.
 
-use totem_core::{Clock, Duration, Event, Observer, State, Throttle};
+use totem_core::{Clock, Duration, Event, GiveUp, Observer, State, Throttle};
 
 use crate::clock::CoarseClock;
 
@@ -16,7 +16,8 @@ use crate::clock::CoarseClock;
 /// | OPEN → HALF_OPEN | INFO | `circuit breaker half-open` | as above |
 /// | calls rejected | WARN, at most one line per interval and breaker | `calls rejected` | `name`, `state`, `rejected` (calls since the last line), `retry_after_ms` |
 /// | a retry scheduled | INFO | `retrying` | `name`, `attempt`, `delay_ms`, `error_class` |
-/// | a retry gave up | WARN | `retry gave up` | `name`, `attempts`, `reason` |
+/// | a retry gave up: out of attempts or past its deadline | WARN | `retry gave up` | `name`, `attempts`, `reason` |
+/// | a retry gave up: not retryable (the policy declined the error, or a breaker rejected the call) | DEBUG | `retry gave up` | as above |
 ///
 /// `at_ms` is the transition's logical time on the breaker's clock (a
 /// deadline that passed unobserved is dated at the deadline).
@@ -134,12 +135,24 @@ impl<C: Clock> Observer for TracingObserver<C> {
                 error_class = s.error_class,
                 "retrying"
             ),
-            Event::RetryGaveUp(g) => tracing::warn!(
-                name = g.name,
-                attempts = g.attempts,
-                reason = g.reason.as_str(),
-                "retry gave up"
-            ),
+            // Out of attempts or time: the retries did not help, worth a
+            // warning. Not retryable (the policy declined this error, or a
+            // breaker rejected the call) is the caller's ordinary answer: at
+            // one per rejected call it would flood the log.
+            Event::RetryGaveUp(g) => match g.reason {
+                GiveUp::Exhausted | GiveUp::Deadline => tracing::warn!(
+                    name = g.name,
+                    attempts = g.attempts,
+                    reason = g.reason.as_str(),
+                    "retry gave up"
+                ),
+                GiveUp::NotRetryable => tracing::debug!(
+                    name = g.name,
+                    attempts = g.attempts,
+                    reason = g.reason.as_str(),
+                    "retry gave up"
+                ),
+            },
         }
     }
 }

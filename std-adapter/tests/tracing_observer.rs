@@ -157,3 +157,23 @@ fn retries_and_give_ups() {
     assert!(lines[1].starts_with("WARN retry gave up"), "{}", lines[1]);
     assert!(lines[1].contains("attempts=2") && lines[1].contains("reason=\"exhausted\""));
 }
+
+#[test]
+fn a_give_up_on_a_rejection_is_no_warning() {
+    let clock = ManualClock::new();
+    let lines = capture(|| {
+        let b =
+            CircuitBreaker::try_new(BreakerConfig::new("db").failure_threshold(1), &clock).unwrap();
+        let r = Retry::try_new(RetryConfig::new("db"), &clock, 1)
+            .unwrap()
+            .with_observer(TracingObserver::new());
+        b.force_open();
+        for _ in 0..100 {
+            let _ = r.call_through(&b, &clock, || Ok::<_, ()>(()));
+        }
+    });
+    assert!(
+        lines.iter().all(|l| !l.starts_with("WARN")),
+        "one warning per rejected call: {lines:#?}"
+    );
+}
