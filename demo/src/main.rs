@@ -18,7 +18,7 @@ use clap::Parser;
 use totem_core::{Cause, CircuitBreaker, Retry, State};
 use totem_demo::{blocking_agent, get_blocking, FlakyService, Health, HttpGet};
 use totem_std::{
-    BreakerLayer, DailyResetThread, DefaultClock, MetricsServer, Registry, RetryLayer,
+    BreakerLayer, DailyResetTask, DefaultClock, MetricsServer, Registry, RetryLayer,
     TracingObserver,
 };
 use tower::{Service, ServiceBuilder, ServiceExt};
@@ -149,10 +149,10 @@ async fn run(args: Args) -> Result<bool, Box<dyn std::error::Error>> {
         .retry("payments_blocking")
         .ok_or_else(|| instance("retry", "payments_blocking"))?;
     // The daily resets the file asks for (03:00 UTC: not during the demo).
-    let _daily: Vec<DailyResetThread> = registry
+    let _daily: Vec<DailyResetTask> = registry
         .daily_resets()
-        .map(|(breaker, daily)| DailyResetThread::spawn(breaker, daily))
-        .collect::<Result<_, _>>()?;
+        .map(|(breaker, daily)| DailyResetTask::spawn(breaker, daily))
+        .collect();
 
     let exporter = Arc::new(registry.exporter()?);
     let metrics = MetricsServer::start(args.metrics_addr, exporter).await?;

@@ -5,8 +5,8 @@
 //!
 //! [`DailySchedule`] decides when (a pure function of the wall clock, at
 //! most once per UTC day, whatever the clock does); [`DailyResetThread`]
-//! runs it on a thread for blocking users, and `spawn_daily_reset_tokio`
-//! (feature `tokio`) on a Tokio task.
+//! runs it on a thread for blocking users, and `DailyResetTask` (feature
+//! `tokio`) on a Tokio task.
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -248,18 +248,29 @@ impl DailyResetThread {
         breaker: &'static dyn Resettable,
         daily: DailyReset,
     ) -> std::io::Result<DailyResetThread> {
+        Self::spawn_with_wall_clock(breaker, daily, SystemTime::now)
+    }
+
+    /// [`spawn`](Self::spawn) reading the time of day from `wall` (a
+    /// simulated clock in tests).
+    pub fn spawn_with_wall_clock(
+        breaker: &'static dyn Resettable,
+        daily: DailyReset,
+        wall: impl Fn() -> SystemTime + Send + 'static,
+    ) -> std::io::Result<DailyResetThread> {
         let stop = Arc::new(AtomicBool::new(false));
         let stopped = stop.clone();
         let thread = std::thread::Builder::new()
             .name("totem-daily-reset".into())
             .spawn(move || {
-                let mut schedule = DailySchedule::new(daily.at, SystemTime::now());
+                let mut schedule = DailySchedule::new(daily.at, wall());
+                // ORDERING: Acquire pairs with the Release store in `drop`.
                 while !stopped.load(Ordering::Acquire) {
-                    if schedule.poll(SystemTime::now()) {
+                    if schedule.poll(wall()) {
                         breaker.apply_reset(daily.mode);
                     }
                     // Woken early by `unpark` when stopping.
-                    std::thread::park_timeout(schedule.wait(SystemTime::now()));
+                    std::thread::park_timeout(schedule.wait(wall()));
                 }
             })?;
         Ok(DailyResetThread {
@@ -278,6 +289,62 @@ impl Drop for DailyResetThread {
             thread.thread().unpark();
             let _ = thread.join();
         }
+    }
+}
+
+/// A daily reset running on a Tokio task (feature `tokio`). Dropping the
+/// handle stops it. Its waits are Tokio sleeps, so a paused runtime drives
+/// it in tests.
+///
+/// ```
+/// use totem_core::BreakerConfig;
+/// use totem_std::{DailyReset, DailyResetTask, ResetMode, TimeOfDay};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let breaker = Box::leak(Box::new(totem_std::breaker(BreakerConfig::new("db")).unwrap()));
+/// let daily = DailyReset { at: TimeOfDay::from_hms(3, 0, 0).unwrap(), mode: ResetMode::Stats };
+/// let task = DailyResetTask::spawn(breaker, daily);
+/// drop(task); // stops it
+/// # }
+/// ```
+#[cfg(feature = "tokio")]
+#[derive(Debug)]
+pub struct DailyResetTask {
+    task: ::tokio::task::JoinHandle<()>,
+}
+
+#[cfg(feature = "tokio")]
+impl DailyResetTask {
+    /// Starts resetting `breaker` every day at `daily.at` (UTC, system
+    /// time), in `daily.mode`, on the current Tokio runtime.
+    pub fn spawn(breaker: &'static dyn Resettable, daily: DailyReset) -> DailyResetTask {
+        Self::spawn_with_wall_clock(breaker, daily, SystemTime::now)
+    }
+
+    /// [`spawn`](Self::spawn) reading the time of day from `wall` (in tests,
+    /// a wall clock that follows Tokio's paused time).
+    pub fn spawn_with_wall_clock(
+        breaker: &'static dyn Resettable,
+        daily: DailyReset,
+        wall: impl Fn() -> SystemTime + Send + 'static,
+    ) -> DailyResetTask {
+        let task = ::tokio::spawn(async move {
+            let mut schedule = DailySchedule::new(daily.at, wall());
+            loop {
+                if schedule.poll(wall()) {
+                    breaker.apply_reset(daily.mode);
+                }
+                ::tokio::time::sleep(schedule.wait(wall())).await;
+            }
+        });
+        DailyResetTask { task }
+    }
+}
+
+#[cfg(feature = "tokio")]
+impl Drop for DailyResetTask {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

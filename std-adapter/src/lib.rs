@@ -70,6 +70,8 @@ pub use self::tower::{
 pub use clock::{CoarseClock, DefaultClock, StdClock};
 #[cfg(feature = "config")]
 pub use config::{ConfigErrorKind, ConfigFile, ConfigFileError, ConfigInfo, Location};
+#[cfg(feature = "tokio")]
+pub use daily::DailyResetTask;
 pub use daily::{DailyReset, DailyResetThread, DailySchedule, ResetMode, Resettable, TimeOfDay};
 #[cfg(feature = "metrics-server-blocking")]
 pub use export::BlockingMetricsServer;
