@@ -27,8 +27,11 @@ for t in thumbv6m-none-eabi riscv32imc-unknown-none-elf; do
   cargo build --locked -p totem-core --target "$t" --features critical-section,defmt
 done
 
-step "demo: a breaker trips on a flaky dependency and recovers"
-cargo run --locked -q -p totem-std --example demo
+step "Prometheus's promtool, for the exporter's tests (Debian package, idempotent)"
+./scripts/install-prometheus.sh
+
+step "demo: breakers in front of a flaky HTTP service on loopback trip and recover (about 20 s)"
+cargo run --locked -q -p totem-demo
 
 step "docs build without warnings"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace
@@ -40,7 +43,7 @@ step "totem-embassy with defmt (host, virtual time)"
 cargo clippy --locked -p totem-embassy --all-targets --features defmt -- -D warnings
 cargo test --locked -p totem-embassy --features defmt
 
-step "totem-std with every feature (config files, tracing): lints, docs, unit, integration and doc tests"
+step "totem-std with every feature (tokio, tower, config, tracing, prometheus, both /metrics servers): lints, docs, tests"
 cargo clippy --locked -p totem-std --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --locked -p totem-std --all-features --no-deps
 cargo test --locked -p totem-std --all-features
