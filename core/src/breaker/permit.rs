@@ -129,7 +129,6 @@ impl<E: core::error::Error + 'static> core::error::Error for CallError<E> {
 pub struct Permit<'a, C: Clock, O: Observer = NoObserver> {
     breaker: &'a CircuitBreaker<C, O>,
     gen: u16,
-    settled: bool,
 }
 
 impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
@@ -138,7 +137,6 @@ impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
         Self {
             breaker,
             gen,
-            settled: false,
         }
     }
 
@@ -152,9 +150,11 @@ impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
     /// assert_eq!(b.snapshot().ignored_total, 1);
     /// ```
     #[inline]
-    pub fn record(mut self, outcome: Outcome) {
-        self.settled = true;
-        self.breaker.on_outcome(self.gen, outcome);
+    pub fn record(self, outcome: Outcome) {
+        let (breaker, gen) = (self.breaker, self.gen);
+        // Recorded: the drop that counts an abandoned permit must not run.
+        core::mem::forget(self);
+        breaker.on_outcome(gen, outcome);
     }
 
     /// The call succeeded.
@@ -203,8 +203,8 @@ impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
 
 impl<C: Clock, O: Observer> Drop for Permit<'_, C, O> {
     fn drop(&mut self) {
-        if !self.settled {
-            self.breaker.abandon(self.gen);
-        }
+        // Only a permit dropped without an outcome gets here (`record`
+        // forgets the permit it consumes).
+        self.breaker.abandon(self.gen);
     }
 }
