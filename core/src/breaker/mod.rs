@@ -186,19 +186,24 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_, C, O>, Rejected> {
+        self.admit().map(|gen| Permit::new(self, gen))
+    }
+
+    /// The generation a new permit belongs to, or the rejection: CLOSED
+    /// inline, everything else out of line.
+    #[inline(always)]
+    fn admit(&self) -> Result<u16, Rejected> {
         let w = self.load_word();
         if let Kind::Closed = w.kind {
-            return Ok(Permit::new(self, w.gen));
+            return Ok(w.gen);
         }
         self.acquire_slow(w)
     }
 
     #[cold]
-    fn acquire_slow(&self, w: Word) -> Result<Permit<'_, C, O>, Rejected> {
-        match self.drive(w, |w, seen| decide_acquire(w, seen, &self.limits)) {
-            Ok(gen) => Ok(Permit::new(self, gen)),
-            Err((state, retry_after)) => Err(self.reject(state, retry_after)),
-        }
+    fn acquire_slow(&self, w: Word) -> Result<u16, Rejected> {
+        self.drive(w, |w, seen| decide_acquire(w, seen, &self.limits))
+            .map_err(|(state, retry_after)| self.reject(state, retry_after))
     }
 
     #[cold]
@@ -358,7 +363,12 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         classify: impl FnOnce(&Result<T, E>) -> Outcome,
         op: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, CallError<E>> {
-        let permit = self.try_acquire().map_err(CallError::Rejected)?;
+        // The generation, not the permit, crosses the rejection branch: a
+        // small value there keeps the rejection's copies cheap.
+        let permit = match self.admit() {
+            Ok(gen) => Permit::new(self, gen),
+            Err(rejected) => return Err(CallError::Rejected(rejected)),
+        };
         let result = op();
         permit.record(classify(&result));
         result.map_err(CallError::Inner)

@@ -134,10 +134,7 @@ pub struct Permit<'a, C: Clock, O: Observer = NoObserver> {
 impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
     #[inline(always)]
     pub(super) fn new(breaker: &'a CircuitBreaker<C, O>, gen: u16) -> Self {
-        Self {
-            breaker,
-            gen,
-        }
+        Self { breaker, gen }
     }
 
     /// Records `outcome`.
