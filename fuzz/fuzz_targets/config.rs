@@ -153,7 +153,7 @@ fn retry(u: &mut Unstructured) -> Result<()> {
             }
             let mut attempts = 0u32;
             let _ = r.call(
-                |d| clock.advance(d),
+                &clock,
                 || {
                     attempts += 1;
                     if attempts >= 16 {
