@@ -186,24 +186,19 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_, C, O>, Rejected> {
-        self.admit().map(|gen| Permit::new(self, gen))
-    }
-
-    /// The generation a new permit belongs to, or the rejection: CLOSED
-    /// inline, everything else out of line.
-    #[inline(always)]
-    fn admit(&self) -> Result<u16, Rejected> {
         let w = self.load_word();
         if let Kind::Closed = w.kind {
-            return Ok(w.gen);
+            return Ok(Permit::new(self, w.gen));
         }
         self.acquire_slow(w)
     }
 
     #[cold]
-    fn acquire_slow(&self, w: Word) -> Result<u16, Rejected> {
-        self.drive(w, |w, seen| decide_acquire(w, seen, &self.limits))
-            .map_err(|(state, retry_after)| self.reject(state, retry_after))
+    fn acquire_slow(&self, w: Word) -> Result<Permit<'_, C, O>, Rejected> {
+        match self.drive(w, |w, seen| decide_acquire(w, seen, &self.limits)) {
+            Ok(gen) => Ok(Permit::new(self, gen)),
+            Err((state, retry_after)) => Err(self.reject(state, retry_after)),
+        }
     }
 
     #[cold]
@@ -363,10 +358,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         classify: impl FnOnce(&Result<T, E>) -> Outcome,
         op: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, CallError<E>> {
-        // The generation, not the permit, crosses the rejection branch: a
-        // small value there keeps the rejection's copies cheap.
-        let permit = match self.admit() {
-            Ok(gen) => Permit::new(self, gen),
+        // A match rather than `map_err(..)?`: the rejection is written once,
+        // straight into the result (moving a whole `Result<Permit, _>` there
+        // stalled store forwarding on x86).
+        let permit = match self.try_acquire() {
+            Ok(permit) => permit,
             Err(rejected) => return Err(CallError::Rejected(rejected)),
         };
         let result = op();
@@ -409,7 +405,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     where
         F: Future<Output = Result<T, E>>,
     {
-        let permit = self.try_acquire().map_err(CallError::Rejected)?;
+        let permit = match self.try_acquire() {
+            Ok(permit) => permit,
+            Err(rejected) => return Err(CallError::Rejected(rejected)),
+        };
         let result = op().await;
         permit.record(classify(&result));
         result.map_err(CallError::Inner)
