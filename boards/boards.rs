@@ -11,8 +11,11 @@ pub struct Board {
     /// The board's name, `TOTEM_BOARD`'s value for it, and the stem of its
     /// memory layout: `boards/<name>.x`.
     pub name: &'static str,
-    /// QEMU's options to run it; `None`: built only.
-    pub qemu: Option<&'static [&'static str]>,
+    /// The clock the firmware's 1 ms tick is divided from, in Hz: the core
+    /// clock SysTick counts on Cortex-M (QEMU's model of the board's).
+    pub timer_hz: u32,
+    /// QEMU's options to run it.
+    pub qemu: &'static [&'static str],
 }
 
 /// One row per target: the firmware builds for one board per target.
@@ -20,18 +23,22 @@ pub const BOARDS: &[Board] = &[
     Board {
         target: "thumbv7m-none-eabi",
         name: "lm3s6965",
-        qemu: Some(&["-cpu", "cortex-m3", "-machine", "lm3s6965evb"]),
+        timer_hz: 12_000_000,
+        qemu: &["-cpu", "cortex-m3", "-machine", "lm3s6965evb"],
     },
     Board {
         target: "thumbv7em-none-eabihf",
         name: "mps2-an386",
-        qemu: Some(&["-cpu", "cortex-m4", "-machine", "mps2-an386"]),
+        timer_hz: 25_000_000,
+        qemu: &["-cpu", "cortex-m4", "-machine", "mps2-an386"],
     },
-    // Cortex-M0 (no CAS): built for the micro:bit, whose QEMU machine does
-    // not run the firmware yet.
+    // Cortex-M0 (no CAS): the nRF51 of the micro:bit v1, whose machine fixes
+    // the CPU. Its 16 KiB of RAM must be the layout's: a stack pointer past
+    // it locks the core up at reset.
     Board {
         target: "thumbv6m-none-eabi",
         name: "microbit",
-        qemu: None,
+        timer_hz: 16_000_000,
+        qemu: &["-machine", "microbit"],
     },
 ];

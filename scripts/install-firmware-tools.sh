@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent install of what the firmware build and its QEMU run need:
 #   - the bare-metal Rust targets, from rust-toolchain.toml (thumbv7m: lm3s6965evb,
-#     thumbv7em: mps2-an386, thumbv6m: build only)
+#     thumbv7em: mps2-an386, thumbv6m: microbit)
 #   - qemu-system-arm (Debian package), only if missing
 #   - defmt-print (crates.io), only if missing
 # Safe to run again: every step is skipped when already done.

@@ -53,7 +53,7 @@ cargo clippy --locked -p totem-std --all-targets --all-features -- -D warnings
 RUSTDOCFLAGS="-D warnings" cargo doc --locked -p totem-std --all-features --no-deps
 cargo test --locked -p totem-std --all-features
 
-step "firmware in QEMU: thumbv7m (lm3s6965evb), thumbv7em (mps2-an386); thumbv6m build only"
+step "firmware in QEMU: thumbv7m (lm3s6965evb), thumbv7em (mps2-an386), thumbv6m (microbit)"
 ./scripts/install-firmware-tools.sh
 ./scripts/firmware.sh
 

@@ -5,7 +5,7 @@
 //! change and every retry is logged with defmt; at the end the firmware checks what happened
 //! and exits 0 (semihosting) only if the expected sequence was seen, 1 otherwise or on panic.
 //!
-//! Runs in QEMU on lm3s6965evb (thumbv7m) and mps2-an386 (thumbv7em); builds for thumbv6m.
+//! Runs in QEMU on lm3s6965evb (thumbv7m), mps2-an386 (thumbv7em) and microbit (thumbv6m).
 #![no_std]
 #![no_main]
 
@@ -80,11 +80,11 @@ fn SysTick() {
     }
 }
 
-// QEMU's lm3s6965evb (thumbv7m) core clock is 12 MHz, mps2-an386's (thumbv7em) 25 MHz.
-#[cfg(target_abi = "eabihf")]
-const CORE_HZ: u32 = 25_000_000;
-#[cfg(not(target_abi = "eabihf"))]
-const CORE_HZ: u32 = 12_000_000;
+/// SysTick's clock: the board's core clock, from its row in `boards/boards.rs`.
+const CORE_HZ: u32 = match u32::from_str_radix(env!("TOTEM_TIMER_HZ"), 10) {
+    Ok(hz) => hz,
+    Err(_) => panic!("TOTEM_TIMER_HZ is not a frequency in Hz"),
+};
 
 fn start_systick(mut syst: cortex_m::peripheral::SYST) {
     // One SysTick interrupt per 1 ms Embassy tick.

@@ -89,13 +89,7 @@ fn check_one(target: &str, expected: &[Regex]) -> Result {
     if !status.success() {
         return Err("build failed".into());
     }
-    let Some(machine) = board.qemu else {
-        println!(
-            "=== firmware: {target} built (no QEMU run for {} yet)",
-            board.name
-        );
-        return Ok(());
-    };
+    let machine = board.qemu;
     let elf = target_dir()
         .join(target)
         .join("release")
@@ -203,9 +197,7 @@ pub fn run_elf(elf: &str) -> Result {
         .iter()
         .find(|b| elf.components().any(|c| c.as_os_str() == b.target))
         .ok_or_else(|| format!("{}: no known target in its path", elf.display()))?;
-    let machine = board
-        .qemu
-        .ok_or_else(|| format!("{}: no QEMU run for {} yet", board.target, board.name))?;
+    let machine = board.qemu;
     let raw = elf.with_extension("defmt");
     let exit = qemu(machine, elf, &raw)?;
     print!("{}", decode(elf, &raw)?);
@@ -241,8 +233,7 @@ mod tests {
 
     #[test]
     fn every_board_target_is_known_and_unknown_ones_are_refused() {
-        assert!(board("thumbv7m-none-eabi").unwrap().qemu.is_some());
-        assert!(board("thumbv6m-none-eabi").unwrap().qemu.is_none());
+        assert_eq!(board("thumbv6m-none-eabi").unwrap().name, "microbit");
         assert!(board("x86_64-unknown-linux-gnu").is_err());
     }
 
