@@ -5,7 +5,7 @@
 #   scripts/firmware.sh                       # every target, each on its board
 #   scripts/firmware.sh thumbv7m-none-eabi    # one target
 #
-# Needs: scripts/install-firmware-tools.sh (qemu-system-arm, defmt-print).
+# Needs: scripts/install-firmware-tools.sh (qemu-system-arm, qemu-system-riscv32, defmt-print).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec cargo xtask firmware "$@"

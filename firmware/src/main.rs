@@ -8,12 +8,16 @@
 //!
 //! One program for every board of `boards/boards.rs`: what differs per architecture (the
 //! runtime, which interrupts are the tick and the sensor's, the critical section) is in
-//! `arch/`; defmt frames and the exit code go over semihosting.
+//! `arch/`; defmt frames and the exit code go over semihosting, which both Arm and RISC-V
+//! have.
 #![no_std]
 #![no_main]
 
 #[cfg(target_arch = "arm")]
 #[path = "arch/cortex_m.rs"]
+mod arch;
+#[cfg(target_arch = "riscv32")]
+#[path = "arch/riscv.rs"]
 mod arch;
 mod time_driver;
 
