@@ -110,7 +110,8 @@ type SensorRetry = Retry<EmbassyClock, FirmwareObserver>;
 static BREAKER: SensorBreaker =
     CircuitBreaker::new_with_observer(BREAKER_CONFIG, EmbassyClock, FirmwareObserver);
 // Seeded at boot from the chip's unique ID (`RETRY.reseed(CHIP_UID)` in main).
-static RETRY: SensorRetry = Retry::new_with_observer(RETRY_CONFIG, EmbassyClock, 0, FirmwareObserver);
+static RETRY: SensorRetry =
+    Retry::new_with_observer(RETRY_CONFIG, EmbassyClock, 0, FirmwareObserver);
 
 /// A stand-in for the chip's unique ID, which seeds the retry jitter on a real device.
 const CHIP_UID: u64 = 0x0000_5EED_C0DE_F00D;
@@ -201,14 +202,15 @@ async fn sampler(breaker: &'static SensorBreaker, retry: &'static SensorRetry) {
         }
         let attempts = Cell::new(0u32);
         // The spec's decorator order: the breaker sees one outcome per retried read.
-        let result = breaker.call_async(|| {
-            retry.call_async(&EmbassySleeper, || {
-                attempts.set(attempts.get() + 1);
-                TASK_READ_ATTEMPTS.fetch_add(1, Ordering::Relaxed);
-                read_sensor()
+        let result = breaker
+            .call_async(|| {
+                retry.call_async(&EmbassySleeper, || {
+                    attempts.set(attempts.get() + 1);
+                    TASK_READ_ATTEMPTS.fetch_add(1, Ordering::Relaxed);
+                    read_sensor()
+                })
             })
-        })
-        .await;
+            .await;
         match result {
             Ok(value) if attempts.get() > 1 => {
                 TASK_RECOVERED_BY_RETRY.fetch_add(1, Ordering::Relaxed);
