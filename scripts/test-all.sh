@@ -17,6 +17,9 @@ rustup toolchain install >/dev/null
 
 step "format and lints"
 cargo fmt --all -- --check
+# The bare-metal crates are outside the workspace, so --all skips them.
+cargo fmt --manifest-path firmware/Cargo.toml -- --check
+cargo fmt --manifest-path footprint/Cargo.toml -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "core on the MCU targets (with and without defmt)"
