@@ -1,10 +1,11 @@
 //! The build script of every firmware crate (`build = "../boards/build.rs"`
 //! in its Cargo.toml): links the memory layout of its board by copying
 //! `boards/<board>.x` to `memory.x` where cortex-m-rt's `link.x` looks for
-//! it. The board is `TOTEM_BOARD` when set, else the target's in
+//! it, and gives the crate the board's timer clock as `TOTEM_TIMER_HZ`
+//! (`env!`). The board is `TOTEM_BOARD` when set, else the target's in
 //! `boards.rs`.
 
-// The build script reads the targets and layouts; QEMU's options are the xtask's.
+// The build script reads the targets, layouts and clocks; QEMU's options are the xtask's.
 #[allow(dead_code)]
 mod boards;
 
@@ -52,6 +53,7 @@ fn link_memory_layout() -> Result<(), String> {
     fs::copy(&layout, out.join("memory.x"))
         .map_err(|e| format!("cannot copy {}: {e}", layout.display()))?;
     println!("cargo:rustc-link-search={}", out.display());
+    println!("cargo:rustc-env=TOTEM_TIMER_HZ={}", board.timer_hz);
     println!("cargo:rerun-if-changed={}", layout.display());
     Ok(())
 }

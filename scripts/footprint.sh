@@ -2,9 +2,11 @@
 # Flash and RAM footprint of totem-core on Cortex-M, and the hot-path check: a thin wrapper
 # over `cargo xtask footprint` (xtask/src/footprint.rs), which builds footprint/ per feature
 # set for thumbv7em-none-eabihf and thumbv6m-none-eabi, prints the flash each API function
-# and option adds and the RAM per breaker and retry, and fails (exit 1) on a thumbv7em
-# hot-path cpsid or a linked portable-atomic lock table. It installs binutils-arm-none-eabi
-# (apt) when missing; the toolchain and targets come from rust-toolchain.toml.
+# and option adds, the RAM per breaker and retry and, on thumbv6m, the longest critical
+# section (instructions run with interrupts masked) each hot-path entry point reaches, and
+# fails (exit 1) on a thumbv7em hot-path cpsid or a linked portable-atomic lock table. It
+# installs binutils-arm-none-eabi (apt) when missing; the toolchain and targets come from
+# rust-toolchain.toml.
 #
 #   scripts/footprint.sh                           (honours CARGO_TARGET_DIR)
 #   FOOTPRINT_BUDGET=2048 scripts/footprint.sh     budget for breaker + retry

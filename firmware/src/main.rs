@@ -1,28 +1,31 @@
 //! Totem demo firmware: a `static` circuit breaker and a retry protect a simulated flaky sensor
 //! whose failures follow a schedule in Embassy time. An Embassy task samples it through
-//! `breaker(retry(read))`, and an interrupt handler (PendSV, pended from SysTick every 20 ms)
-//! records its own readings on the same breaker with `try_acquire` + permit. Every state
-//! change and every retry is logged with defmt; at the end the firmware checks what happened
-//! and exits 0 (semihosting) only if the expected sequence was seen, 1 otherwise or on panic.
+//! `breaker(retry(read))`, and the sensor's data-ready interrupt, raised from the 1 ms tick
+//! every 20 ms, records its own readings on the same breaker with `try_acquire` + permit.
+//! Every state change and every retry is logged with defmt; at the end the firmware checks
+//! what happened and exits 0 (semihosting) only if the expected sequence was seen, 1 otherwise
+//! or on panic.
 //!
-//! Runs in QEMU on lm3s6965evb (thumbv7m) and mps2-an386 (thumbv7em); builds for thumbv6m.
+//! One program for every board of `boards/boards.rs`: what differs per architecture (the
+//! runtime, which interrupts are the tick and the sensor's, the critical section) is in
+//! `arch/`; defmt frames and the exit code go over semihosting, which both Arm and RISC-V
+//! have.
 #![no_std]
 #![no_main]
 
-use core::cell::{Cell, RefCell};
-use core::task::Waker;
+#[cfg(target_arch = "arm")]
+#[path = "arch/cortex_m.rs"]
+mod arch;
+#[cfg(target_arch = "riscv32")]
+#[path = "arch/riscv.rs"]
+mod arch;
+mod time_driver;
 
-use cortex_m::peripheral::scb::VectActive;
-use cortex_m::peripheral::syst::SystClkSource;
-use cortex_m::peripheral::SCB;
-use cortex_m_rt::exception;
-use cortex_m_semihosting::debug;
-use critical_section::Mutex;
+use core::cell::Cell;
+
 use defmt_semihosting as _; // defmt global logger -> semihosting stdout
 use embassy_executor::Spawner;
 use embassy_time::{Instant, Ticker, Timer};
-use embassy_time_driver::Driver;
-use embassy_time_queue_utils::Queue;
 use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
 use totem_core::{
     validated, BreakerConfig, CallError, CircuitBreaker, Duration, Event, Jitter, Observer, Retry,
@@ -30,69 +33,27 @@ use totem_core::{
 };
 use totem_embassy::{DefmtObserver, EmbassyClock, EmbassySleeper};
 
-// ---------------- minimal embassy-time driver over SysTick (1 kHz tick) ----------------
-struct SysTickDriver {
-    ticks: Mutex<Cell<u64>>,
-    alarm: Mutex<Cell<u64>>,
-    queue: Mutex<RefCell<Queue>>,
-}
-
-impl Driver for SysTickDriver {
-    fn now(&self) -> u64 {
-        critical_section::with(|cs| self.ticks.borrow(cs).get())
-    }
-    fn schedule_wake(&self, at: u64, waker: &Waker) {
-        critical_section::with(|cs| {
-            let mut q = self.queue.borrow(cs).borrow_mut();
-            if q.schedule_wake(at, waker) {
-                let now = self.ticks.borrow(cs).get();
-                self.alarm.borrow(cs).set(q.next_expiration(now));
-            }
-        });
-    }
-}
-
-embassy_time_driver::time_driver_impl!(static DRIVER: SysTickDriver = SysTickDriver {
-    ticks: Mutex::new(Cell::new(0)),
-    alarm: Mutex::new(Cell::new(u64::MAX)),
-    queue: Mutex::new(RefCell::new(Queue::new())),
-});
+// ---------------- the 1 ms tick ------------------------------------------------------------
+/// The clock the architecture's tick is divided from: the board's, from its row in
+/// `boards/boards.rs`.
+const TIMER_HZ: u32 = match u32::from_str_radix(env!("TOTEM_TIMER_HZ"), 10) {
+    Ok(hz) => hz,
+    Err(_) => panic!("TOTEM_TIMER_HZ is not a frequency in Hz"),
+};
 
 /// The sensor "data ready" interrupt fires every `ISR_PERIOD_MS`, at `ISR_PHASE_MS` into the
 /// period (so it never lands on the task's 50 ms sampling ticks).
 const ISR_PERIOD_MS: u64 = 20;
 const ISR_PHASE_MS: u64 = 5;
 
-#[exception]
-fn SysTick() {
-    let t = critical_section::with(|cs| {
-        let t = DRIVER.ticks.borrow(cs).get() + 1;
-        DRIVER.ticks.borrow(cs).set(t);
-        if t >= DRIVER.alarm.borrow(cs).get() {
-            let next = DRIVER.queue.borrow(cs).borrow_mut().next_expiration(t);
-            DRIVER.alarm.borrow(cs).set(next);
-        }
-        t
-    });
+/// The architecture's timer interrupt, every 1 ms: Embassy's time, and the sensor's
+/// data-ready line.
+fn on_tick() {
+    let t = time_driver::tick();
     if t % ISR_PERIOD_MS == ISR_PHASE_MS && t <= RUN_UNTIL_MS {
-        // Outside the time driver's critical section: the breaker is used from PendSV below.
-        SCB::set_pendsv();
+        // Outside the time driver's critical section: the breaker is used in that interrupt.
+        arch::pend_sensor_interrupt();
     }
-}
-
-// QEMU's lm3s6965evb (thumbv7m) core clock is 12 MHz, mps2-an386's (thumbv7em) 25 MHz.
-#[cfg(target_abi = "eabihf")]
-const CORE_HZ: u32 = 25_000_000;
-#[cfg(not(target_abi = "eabihf"))]
-const CORE_HZ: u32 = 12_000_000;
-
-fn start_systick(mut syst: cortex_m::peripheral::SYST) {
-    // One SysTick interrupt per 1 ms Embassy tick.
-    syst.set_clock_source(SystClkSource::Core);
-    syst.set_reload(CORE_HZ / 1_000 - 1);
-    syst.clear_current();
-    syst.enable_interrupt();
-    syst.enable_counter();
 }
 // -----------------------------------------------------------------------------------------
 
@@ -149,7 +110,8 @@ type SensorRetry = Retry<EmbassyClock, FirmwareObserver>;
 static BREAKER: SensorBreaker =
     CircuitBreaker::new_with_observer(BREAKER_CONFIG, EmbassyClock, FirmwareObserver);
 // Seeded at boot from the chip's unique ID (`RETRY.reseed(CHIP_UID)` in main).
-static RETRY: SensorRetry = Retry::new_with_observer(RETRY_CONFIG, EmbassyClock, 0, FirmwareObserver);
+static RETRY: SensorRetry =
+    Retry::new_with_observer(RETRY_CONFIG, EmbassyClock, 0, FirmwareObserver);
 
 /// A stand-in for the chip's unique ID, which seeds the retry jitter on a real device.
 const CHIP_UID: u64 = 0x0000_5EED_C0DE_F00D;
@@ -167,10 +129,6 @@ static ISR_REJECTIONS: AtomicU32 = AtomicU32::new(0);
 static TASK_RECOVERED_BY_RETRY: AtomicU32 = AtomicU32::new(0);
 static TASK_READ_ATTEMPTS: AtomicU32 = AtomicU32::new(0);
 
-fn in_interrupt() -> bool {
-    !matches!(SCB::vect_active(), VectActive::ThreadMode)
-}
-
 /// Logs every event with the adapter's `DefmtObserver` and keeps the transitions and
 /// retries for the final check. Runs in the task or in the interrupt, whichever caused it.
 struct FirmwareObserver;
@@ -184,7 +142,7 @@ impl Observer for FirmwareObserver {
                 if i < MAX_TRANSITIONS {
                     let packed = (t.from as u32) << 28
                         | (t.to as u32) << 24
-                        | u32::from(in_interrupt()) << 23
+                        | u32::from(arch::in_interrupt()) << 23
                         | (t.at.as_ticks() & 0x7F_FFFF);
                     TRANSITIONS[i].store(packed, Ordering::Relaxed);
                 }
@@ -202,10 +160,9 @@ fn state_from(bits: u32) -> State {
 }
 // -----------------------------------------------------------------------------------------
 
-/// The sensor's data-ready interrupt (simulated with PendSV): records the reading on the same
-/// static breaker as the task, with a permit, never blocking.
-#[exception]
-fn PendSV() {
+/// The sensor's data-ready interrupt (`arch` says which one plays it): records the reading
+/// on the same static breaker as the task, with a permit, never blocking.
+fn sensor_interrupt() {
     match BREAKER.try_acquire() {
         Ok(permit) => match sensor_at(Instant::now().as_millis()) {
             Ok(_) => {
@@ -228,8 +185,7 @@ fn PendSV() {
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     defmt::error!("panic: {}", defmt::Display2Format(info));
-    debug::exit(debug::EXIT_FAILURE);
-    loop {}
+    semihosting::process::exit(1)
 }
 
 #[embassy_executor::task]
@@ -246,14 +202,15 @@ async fn sampler(breaker: &'static SensorBreaker, retry: &'static SensorRetry) {
         }
         let attempts = Cell::new(0u32);
         // The spec's decorator order: the breaker sees one outcome per retried read.
-        let result = breaker.call_async(|| {
-            retry.call_async(&EmbassySleeper, || {
-                attempts.set(attempts.get() + 1);
-                TASK_READ_ATTEMPTS.fetch_add(1, Ordering::Relaxed);
-                read_sensor()
+        let result = breaker
+            .call_async(|| {
+                retry.call_async(&EmbassySleeper, || {
+                    attempts.set(attempts.get() + 1);
+                    TASK_READ_ATTEMPTS.fetch_add(1, Ordering::Relaxed);
+                    read_sensor()
+                })
             })
-        })
-        .await;
+            .await;
         match result {
             Ok(value) if attempts.get() > 1 => {
                 TASK_RECOVERED_BY_RETRY.fetch_add(1, Ordering::Relaxed);
@@ -279,11 +236,7 @@ async fn sampler(breaker: &'static SensorBreaker, retry: &'static SensorRetry) {
         }
     }
     let passed = check(breaker, retry);
-    debug::exit(if passed {
-        debug::EXIT_SUCCESS
-    } else {
-        debug::EXIT_FAILURE
-    });
+    semihosting::process::exit(if passed { 0 } else { 1 })
 }
 
 /// The expected run: CLOSED -> OPEN (outage) -> HALF_OPEN -> OPEN (a probe inside the outage)
@@ -406,7 +359,6 @@ fn check(breaker: &SensorBreaker, retry: &SensorRetry) -> bool {
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
-    let p = cortex_m::Peripherals::take().unwrap();
     RETRY.reseed(CHIP_UID);
     BREAKER.start_time_accounting();
     defmt::info!(
@@ -418,6 +370,6 @@ async fn main(spawner: Spawner) {
         BREAKER_CONFIG.get().failure_threshold,
         BREAKER_CONFIG.get().reset_timeout.as_ticks()
     );
-    start_systick(p.SYST);
+    arch::start_tick();
     spawner.spawn(sampler(&BREAKER, &RETRY).unwrap());
 }

@@ -48,7 +48,15 @@ pub fn check_all(targets: &[String]) -> Result {
     } else {
         targets.iter().map(String::as_str).collect()
     };
-    for tool in ["qemu-system-arm", "defmt-print"] {
+    let boards = targets
+        .iter()
+        .map(|target| board(target))
+        .collect::<Result<Vec<_>>>()?;
+    let mut tools: Vec<&str> = boards.iter().map(|b| b.qemu).collect();
+    tools.push("defmt-print");
+    tools.sort_unstable();
+    tools.dedup();
+    for tool in tools {
         if Command::new(tool).arg("--version").output().is_err() {
             return Err(format!(
                 "{tool} missing; run scripts/install-firmware-tools.sh"
@@ -57,13 +65,10 @@ pub fn check_all(targets: &[String]) -> Result {
     }
     let expected = expected_log()?;
     let mut failed = Vec::new();
-    for target in targets {
-        match check_one(target, &expected) {
-            Ok(()) => {}
-            Err(e) => {
-                eprintln!("firmware: {target}: {e}");
-                failed.push(target);
-            }
+    for board in boards {
+        if let Err(e) = check_one(board, &expected) {
+            eprintln!("firmware: {} on {}: FAIL: {e}", board.target, board.name);
+            failed.push(board.target);
         }
     }
     if failed.is_empty() {
@@ -74,8 +79,8 @@ pub fn check_all(targets: &[String]) -> Result {
     }
 }
 
-fn check_one(target: &str, expected: &[Regex]) -> Result {
-    let board = board(target)?;
+fn check_one(board: &Board, expected: &[Regex]) -> Result {
+    let target = board.target;
     println!("=== firmware: build {target} for {}", board.name);
     let status = Command::new("cargo")
         .current_dir(root().join("firmware"))
@@ -89,24 +94,22 @@ fn check_one(target: &str, expected: &[Regex]) -> Result {
     if !status.success() {
         return Err("build failed".into());
     }
-    let Some(machine) = board.qemu else {
-        println!(
-            "=== firmware: {target} built (no QEMU run for {} yet)",
-            board.name
-        );
-        return Ok(());
-    };
     let elf = target_dir()
         .join(target)
         .join("release")
         .join("totem-firmware");
     let out = target_dir().join("qemu-logs");
-    fs::create_dir_all(&out).map_err(|e| e.to_string())?;
+    fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     let raw = out.join(format!("{target}.defmt"));
-    println!("=== firmware: run {target} in QEMU ({})", machine.join(" "));
-    let exit = qemu(machine, &elf, &raw)?;
+    println!(
+        "=== firmware: run {target} in QEMU ({} {})",
+        board.qemu,
+        board.machine.join(" ")
+    );
+    let exit = qemu(board, &elf, &raw)?;
     let log = decode(&elf, &raw)?;
-    fs::write(out.join(format!("{target}.log")), &log).map_err(|e| e.to_string())?;
+    let log_file = out.join(format!("{target}.log"));
+    fs::write(&log_file, &log).map_err(|e| format!("{}: {e}", log_file.display()))?;
     print!("{log}");
     match exit {
         None => return Err(format!("QEMU timed out after {:?}", timeout())),
@@ -118,13 +121,13 @@ fn check_one(target: &str, expected: &[Regex]) -> Result {
     Ok(())
 }
 
-/// Runs `elf` on `machine`, its semihosting stdout (raw defmt frames) into
+/// Runs `elf` on `board`, its semihosting stdout (raw defmt frames) into
 /// `raw`; the exit code, or `None` if it ran past the timeout (then it is
 /// killed).
-fn qemu(machine: &[&str], elf: &Path, raw: &Path) -> Result<Option<i32>> {
-    let stdout = File::create(raw).map_err(|e| e.to_string())?;
-    let mut child = Command::new("qemu-system-arm")
-        .args(machine)
+fn qemu(board: &Board, elf: &Path, raw: &Path) -> Result<Option<i32>> {
+    let stdout = File::create(raw).map_err(|e| format!("{}: {e}", raw.display()))?;
+    let mut child = Command::new(board.qemu)
+        .args(board.machine)
         .args([
             "-nographic",
             "-semihosting-config",
@@ -134,10 +137,13 @@ fn qemu(machine: &[&str], elf: &Path, raw: &Path) -> Result<Option<i32>> {
         .arg(elf)
         .stdout(stdout)
         .spawn()
-        .map_err(|e| format!("cannot start qemu-system-arm: {e}"))?;
+        .map_err(|e| format!("cannot start {}: {e}", board.qemu))?;
     let deadline = Instant::now() + timeout();
     loop {
-        if let Some(status) = child.try_wait().map_err(|e| e.to_string())? {
+        let status = child
+            .try_wait()
+            .map_err(|e| format!("waiting for {}: {e}", board.qemu))?;
+        if let Some(status) = status {
             return Ok(Some(status.code().unwrap_or(-1)));
         }
         if Instant::now() > deadline {
@@ -154,7 +160,7 @@ fn decode(elf: &Path, raw: &Path) -> Result<String> {
     let output = Command::new("defmt-print")
         .arg("-e")
         .arg(elf)
-        .stdin(File::open(raw).map_err(|e| e.to_string())?)
+        .stdin(File::open(raw).map_err(|e| format!("{}: {e}", raw.display()))?)
         .stderr(Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run defmt-print: {e}"))?;
@@ -203,11 +209,8 @@ pub fn run_elf(elf: &str) -> Result {
         .iter()
         .find(|b| elf.components().any(|c| c.as_os_str() == b.target))
         .ok_or_else(|| format!("{}: no known target in its path", elf.display()))?;
-    let machine = board
-        .qemu
-        .ok_or_else(|| format!("{}: no QEMU run for {} yet", board.target, board.name))?;
     let raw = elf.with_extension("defmt");
-    let exit = qemu(machine, elf, &raw)?;
+    let exit = qemu(board, elf, &raw)?;
     print!("{}", decode(elf, &raw)?);
     match exit {
         Some(0) => Ok(()),
@@ -241,8 +244,7 @@ mod tests {
 
     #[test]
     fn every_board_target_is_known_and_unknown_ones_are_refused() {
-        assert!(board("thumbv7m-none-eabi").unwrap().qemu.is_some());
-        assert!(board("thumbv6m-none-eabi").unwrap().qemu.is_none());
+        assert_eq!(board("thumbv6m-none-eabi").unwrap().name, "microbit");
         assert!(board("x86_64-unknown-linux-gnu").is_err());
     }
 
@@ -258,6 +260,27 @@ mod tests {
                 "{} or {} listed twice",
                 b.name,
                 b.target
+            );
+        }
+    }
+
+    #[test]
+    fn every_board_target_and_emulator_is_installed_by_the_scripts() {
+        let read = |path: &str| {
+            fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+        };
+        let toolchain = read("rust-toolchain.toml");
+        let install = read("scripts/install-firmware-tools.sh");
+        for b in BOARDS {
+            assert!(
+                toolchain.contains(&format!("\"{}\"", b.target)),
+                "{} is not a target of rust-toolchain.toml",
+                b.target
+            );
+            assert!(
+                install.contains(&format!("command -v {} ", b.qemu)),
+                "scripts/install-firmware-tools.sh does not install {}",
+                b.qemu
             );
         }
     }

@@ -6,6 +6,9 @@
 //! * flash bytes each API function adds to the empty firmware;
 //! * flash bytes each configuration option adds on top of the default;
 //! * RAM per breaker and per retry (size of the `static`);
+//! * on a target whose atomics take a critical section (thumbv6m), the
+//!   longest one each hot-path entry point can reach: the most instructions
+//!   run with interrupts masked, from the disassembly;
 //!
 //! and fails if, on [`STRICT_TARGET`],
 //! * the hot path ([`HOT_PATH`] and every function they reach by a direct
@@ -19,6 +22,7 @@ mod binutils;
 mod builds;
 mod disassembly;
 mod hot_path;
+mod masked;
 mod sections;
 mod symbols;
 
@@ -228,6 +232,7 @@ fn check(target: &str, all: &Path, total: i64, budget: i64, strict: bool) -> Res
             println!(
                 "hot path: enters a critical section (cpsid in {cpsid}): expected here, the target has no CAS"
             );
+            print_masked(&disassembly, all)?;
         }
         return Ok(true);
     }
@@ -258,6 +263,28 @@ fn check(target: &str, all: &Path, total: i64, budget: i64, strict: bool) -> Res
         println!("budget: breaker + retry = {total} bytes <= {budget}: met");
     }
     Ok(passed)
+}
+
+/// Prints the longest critical section each entry point of the hot path
+/// reaches, in instructions run with interrupts masked.
+fn print_masked(disassembly: &Disassembly, all: &Path) -> Result {
+    println!();
+    println!("| hot-path entry point | longest critical section it reaches (instructions, cpsid .. unmask) | in |");
+    println!("|---|---:|---|");
+    for root in HOT_PATH {
+        let in_elf = |e: String| format!("{}: {e}", all.display());
+        let path = hot_path::walk(disassembly, &[root]).map_err(in_elf)?;
+        match masked::longest(disassembly, &path.cpsid).map_err(in_elf)? {
+            Some(longest) => println!(
+                "| {root} | {} | {} |",
+                longest.instructions,
+                binutils::demangle(&[longest.function])?.join("")
+            ),
+            None => println!("| {root} | none | |"),
+        }
+    }
+    println!();
+    Ok(())
 }
 
 #[cfg(test)]

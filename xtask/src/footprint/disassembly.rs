@@ -3,25 +3,92 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-/// One instruction: `mnemonic<TAB>operands[<TAB>comment]` as objdump prints
-/// it after the address.
+/// One instruction: its address, and `mnemonic<TAB>operands[<TAB>comment]`
+/// as objdump prints it after the address.
 #[derive(Debug)]
-struct Instruction {
+pub struct Instruction {
+    address: u64,
     fields: Vec<String>,
 }
 
+/// The condition codes of a Thumb conditional branch (`b<cond>`).
+const CONDITIONS: [&str; 16] = [
+    "eq", "ne", "cs", "cc", "hs", "lo", "mi", "pl", "vs", "vc", "hi", "ls", "ge", "lt", "gt", "le",
+];
+
+/// Where control goes after an instruction.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Flow<'a> {
+    /// On to the next instruction.
+    Next,
+    /// To the address only (`b`): within the function, or a tail call.
+    Jump(u64),
+    /// To the address or on to the next instruction (`beq`, `cbz`, ...).
+    Branch(u64),
+    /// Calls the function and comes back to the next instruction (`bl`).
+    Call(&'a str),
+    /// Calls through a register (`blx rN`): a callee no disassembly names.
+    IndirectCall,
+    /// Returns (`bx lr`, a `pop` or load into `pc`).
+    Return,
+}
+
 impl Instruction {
-    fn mnemonic(&self) -> &str {
+    pub fn address(&self) -> u64 {
+        self.address
+    }
+
+    pub fn mnemonic(&self) -> &str {
         &self.fields[0]
     }
 
-    fn operands(&self) -> &str {
+    pub fn operands(&self) -> &str {
         self.fields.get(1).map_or("", String::as_str)
+    }
+
+    /// Whether it masks interrupts: `cpsid i` (a critical section begins).
+    pub fn masks_interrupts(&self) -> bool {
+        self.mnemonic() == "cpsid"
+    }
+
+    /// Whether it may unmask them: `cpsie i`, or `msr PRIMASK, rN` (the
+    /// saved mask put back).
+    pub fn unmasks_interrupts(&self) -> bool {
+        self.mnemonic() == "cpsie"
+            || (self.mnemonic() == "msr" && self.operands().starts_with("PRIMASK"))
+    }
+
+    /// Where control goes after it (`.n`/`.w` width suffixes aside). A
+    /// branch whose address cannot be read counts as a return: control
+    /// leaves what can be followed.
+    pub fn flow(&self) -> Flow<'_> {
+        let base = self.mnemonic().split('.').next().unwrap_or_default();
+        let to = |flow: fn(u64) -> Flow<'static>| self.target_address().map_or(Flow::Return, flow);
+        match base {
+            "bl" => self.branch_target().map_or(Flow::IndirectCall, Flow::Call),
+            "blx" => Flow::IndirectCall,
+            "bx" => Flow::Return,
+            "b" => to(Flow::Jump),
+            "cbz" | "cbnz" => to(Flow::Branch),
+            _ if base.len() == 3 && base.starts_with('b') && CONDITIONS.contains(&&base[1..]) => {
+                to(Flow::Branch)
+            }
+            "pop" | "ldm" | "ldmia" if self.operands().contains("pc") => Flow::Return,
+            _ if self.operands().starts_with("pc,") => Flow::Return,
+            _ => Flow::Next,
+        }
+    }
+
+    /// The address a direct branch goes to: the hex number before its
+    /// `<symbol>` (the last operand, after a register for `cbz`).
+    fn target_address(&self) -> Option<u64> {
+        let operand = self.operands().split(' ').find(|o| is_hex(o))?;
+        u64::from_str_radix(operand, 16).ok()
     }
 
     /// The function a direct branch (`bl`, `b`, `b.w`, `beq.n`, ...) goes
     /// to: objdump ends such a line with `<symbol>` or `<symbol+0xoffset>`.
-    fn branch_target(&self) -> Option<&str> {
+    pub fn branch_target(&self) -> Option<&str> {
         if !self.mnemonic().starts_with('b') {
             return None;
         }
@@ -53,13 +120,22 @@ impl Disassembly {
         for line in objdump.lines() {
             if let Some(name) = function_header(line) {
                 current = Some(disassembly.functions.entry(name.to_owned()).or_default());
-            } else if let (Some(function), Some(fields)) = (current.as_mut(), instruction(line)) {
+            } else if let (Some(function), Some((address, fields))) =
+                (current.as_mut(), instruction(line))
+            {
                 function.push(Instruction {
+                    address,
                     fields: fields.split('\t').map(str::to_owned).collect(),
                 });
             }
         }
         disassembly
+    }
+
+    /// The instructions of `function`, in address order (as objdump lists
+    /// them), if it is there.
+    pub fn function(&self, function: &str) -> Option<&[Instruction]> {
+        self.functions.get(function).map(Vec::as_slice)
     }
 
     /// Whether `function` is there, with at least one instruction.
@@ -101,10 +177,14 @@ fn function_header(line: &str) -> Option<&str> {
     (is_hex(address) && !name.is_empty() && !name.contains('>')).then_some(name)
 }
 
-/// What follows the address in a `     400:<TAB>bl<TAB>134c <f>` line.
-fn instruction(line: &str) -> Option<&str> {
+/// The address, and what follows it, in a `     400:<TAB>bl<TAB>134c <f>`
+/// line.
+fn instruction(line: &str) -> Option<(u64, &str)> {
     let (address, rest) = line.trim_start().split_once(":\t")?;
-    (is_hex(address) && !rest.is_empty()).then_some(rest)
+    if !is_hex(address) || rest.is_empty() {
+        return None;
+    }
+    Some((u64::from_str_radix(address, 16).ok()?, rest))
 }
 
 fn is_hex(s: &str) -> bool {
@@ -180,6 +260,45 @@ Disassembly of section .text:
             ["DefaultPreInit", "main"]
         );
         assert!(d.callees("main").is_empty());
+    }
+
+    #[test]
+    fn flow_tells_jumps_branches_calls_and_returns_apart() {
+        let objdump = "
+00000100 <f>:
+     100:\tb.n\t10a <f+0xa>
+     102:\tbls.n\t100 <f>
+     104:\tcbz\tr0, 10a <f+0xa>
+     106:\tbl\t200 <g>
+     10a:\tbic\tr0, r1
+     10c:\tblx\tr3
+     10e:\tpop\t{r4, pc}
+     110:\tbx\tlr
+     112:\tcpsid\ti
+     114:\tmsr\tPRIMASK, r4
+     118:\tmsr\tBASEPRI, r4
+";
+        let d = Disassembly::parse(objdump);
+        let code = d.function("f").unwrap();
+        let flows: Vec<Flow> = code.iter().map(Instruction::flow).collect();
+        assert_eq!(
+            flows[..8],
+            [
+                Flow::Jump(0x10a),
+                Flow::Branch(0x100),
+                Flow::Branch(0x10a),
+                Flow::Call("g"),
+                Flow::Next,
+                Flow::IndirectCall,
+                Flow::Return,
+                Flow::Return,
+            ]
+        );
+        let masks: Vec<(bool, bool)> = code[8..]
+            .iter()
+            .map(|i| (i.masks_interrupts(), i.unmasks_interrupts()))
+            .collect();
+        assert_eq!(masks, [(true, false), (false, true), (false, false)]);
     }
 
     #[test]
