@@ -5,7 +5,7 @@
 use super::backoff::{Backoff, SharedRng};
 use super::policy::{RetryError, RetryPolicy};
 use super::Retry;
-use crate::clock::{Clock, Duration};
+use crate::clock::{Clock, Duration, Instant};
 use crate::event::{Event, GiveUp, Observer, RetryGaveUp, RetryScheduled};
 use crate::limits::{delay_bucket, ERROR_CLASSES, MAX_DELAY_MS};
 use crate::primitive::{bump, bump_by, AtomicCounter};
@@ -97,10 +97,15 @@ pub(super) struct Run<'r, C, O> {
 }
 
 impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
-    /// When the call started, read only if there is a deadline (the first
+    /// The call starts: its share goes into the retry budget, if there is
+    /// one, and the clock is read only if there is a deadline (the first
     /// attempt's time counts against it: the deadline is the call's total
     /// budget).
+    #[inline(always)]
     pub(super) fn start(retry: &Retry<C, O>) -> Option<u32> {
+        if let Some(budget) = retry.budget {
+            budget.deposit();
+        }
         retry
             .config
             .get()
@@ -148,6 +153,8 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
             self.gave_up(GiveUp::Exhausted);
             return Next::Return(finish(result, self.attempt, GiveUp::Exhausted));
         };
+        // The clock, when the deadline has read it for this step.
+        let mut now = None;
         if let (Some(last), Some(deadline)) = (self.last, cfg.deadline) {
             // Elapsed time is charged step by step (a sleep and an attempt
             // at a time). A step reads as forward if it is under 2^31 ms, or
@@ -156,15 +163,31 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
             // not a clock that stepped back (which a single reading from
             // the start of the call could not tell apart). A clock that
             // did step back charges nothing for that step.
-            let now = self.retry.clock.now().as_ticks();
-            let step = now.wrapping_sub(last);
+            let t = self.retry.clock.now().as_ticks();
+            let step = t.wrapping_sub(last);
             if step <= MAX_DELAY_MS || step.wrapping_sub(self.slept) <= MAX_DELAY_MS {
                 self.elapsed += step as u64;
             }
-            self.last = Some(now);
+            self.last = Some(t);
+            now = Some(t);
             if self.elapsed + delay.as_ticks() as u64 > deadline.as_ticks() as u64 {
                 self.gave_up(GiveUp::Deadline);
                 return Next::Return(finish(result, self.attempt, GiveUp::Deadline));
+            }
+        }
+        // The budget last: a retry that attempts or the deadline rule out
+        // takes nothing from it.
+        if let Some(budget) = self.retry.budget {
+            let t = match now {
+                Some(t) => t,
+                None => self.retry.clock.now().as_ticks(),
+            };
+            if !budget.try_withdraw(Instant::from_ticks(t)) {
+                if metrics {
+                    bump(&self.retry.counters.budget_denied);
+                }
+                self.gave_up(GiveUp::BudgetExhausted);
+                return Next::Return(finish(result, self.attempt, GiveUp::BudgetExhausted));
             }
         }
         self.slept = delay.as_ticks();
