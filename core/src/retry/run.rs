@@ -149,9 +149,16 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
             }
             return Next::Return(finish(result, self.attempt, GiveUp::NotRetryable));
         }
-        let Some(delay) = self.schedule.next() else {
+        let Some(scheduled) = self.schedule.next() else {
             self.gave_up(GiveUp::Exhausted);
             return Next::Return(finish(result, self.attempt, GiveUp::Exhausted));
+        };
+        // The result's own delay, if it names one (a Retry-After), replaces
+        // the schedule's; the schedule has still advanced, so the attempt
+        // counts. Never longer than max_delay.
+        let delay = match policy.retry_after(&result) {
+            Some(hint) => Duration::from_ticks(hint.as_ticks().min(cfg.max_delay.as_ticks())),
+            None => scheduled,
         };
         // The clock, when the deadline has read it for this step.
         let mut now = None;
