@@ -3,6 +3,7 @@
 //! events), and the guard that counts a call that never ends.
 
 use super::backoff::{Backoff, SharedRng};
+use super::budget::RetryBudget;
 use super::policy::{RetryError, RetryPolicy};
 use super::Retry;
 use crate::clock::{Clock, Duration, Instant};
@@ -101,10 +102,9 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
     /// one, and the clock is read only if there is a deadline (the first
     /// attempt's time counts against it: the deadline is the call's total
     /// budget).
-    #[inline(always)]
     pub(super) fn start(retry: &Retry<C, O>) -> Option<u32> {
         if let Some(budget) = retry.budget {
-            budget.deposit();
+            deposit(budget);
         }
         retry
             .config
@@ -232,6 +232,15 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
                 reason,
             }));
     }
+}
+
+/// A call's deposit, out of line: inlined into the first attempt's path, it
+/// cost a retry *without* a budget 1.1 ns a call (`retry_first_ok`, metrics
+/// off: 0.82 ns before the budget, 1.91 ns with the deposit inlined, 0.84 ns
+/// with it out of line).
+#[inline(never)]
+fn deposit(budget: &RetryBudget) {
+    budget.deposit();
 }
 
 /// The caller's result: an `Ok` is returned as is, an `Err` with the
