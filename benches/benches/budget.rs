@@ -22,6 +22,8 @@
 //!   always adds).
 //! - `deposit_withdraw`: a deposit and a withdrawal it pays for, at 100 %,
 //!   what a call that retries once costs in budget work.
+//! - `retry_first_ok`: a retried call whose first attempt succeeds, without
+//!   a budget and with a full one.
 //!
 //! Run: `cargo bench -p totem-benches --bench budget -- --noplot`.
 
@@ -124,6 +126,28 @@ fn deposit_withdraw(c: &mut Criterion) {
     g.finish();
 }
 
+/// The retry's first attempt succeeding, without a budget and with one
+/// (full, so the deposit is a load): what a budget adds to a call that
+/// needs no retry.
+fn first_ok(c: &mut Criterion) {
+    use totem_benches::subjects::totem::{retry, retry_call};
+    let mut g = c.benchmark_group("budget_retry_first_ok");
+    let x = black_box(42u64);
+    let without = retry(true);
+    g.bench_function("totem_no_budget", |bench| {
+        bench.iter(|| retry_call(&without, x))
+    });
+    let budget: &'static RetryBudget = Box::leak(Box::new(totem(20, 10)));
+    for _ in 0..1_000 {
+        budget.deposit();
+    }
+    let with = retry(true).with_budget(budget);
+    g.bench_function("totem_budget_full", |bench| {
+        bench.iter(|| retry_call(&with, x))
+    });
+    g.finish();
+}
+
 const fn row(label: &'static str, group: &'static str, function: &'static str) -> Row {
     Row {
         label,
@@ -145,6 +169,22 @@ fn tables() {
             "budget_deposit_withdraw",
         ),
     ];
+    print_table(
+        "Retry whose first attempt succeeds, with and without a budget",
+        &[
+            row(
+                "**Totem**, no budget",
+                "budget_retry_first_ok",
+                "totem_no_budget",
+            ),
+            row(
+                "**Totem**, budget (full: the deposit is a load)",
+                "budget_retry_first_ok",
+                "totem_budget_full",
+            ),
+        ],
+        &[row("no budget", "budget_retry_first_ok", "totem_no_budget")],
+    );
     for (title, group) in pairs {
         let tower = row("tower TpsBudget", group, "tower");
         print_table(
@@ -170,6 +210,7 @@ fn main() {
     withdraw_denied(&mut c);
     deposit(&mut c);
     deposit_withdraw(&mut c);
+    first_ok(&mut c);
     c.final_summary();
     if std::env::args().any(|a| a == "--bench") {
         tables();
