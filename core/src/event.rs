@@ -294,6 +294,10 @@ pub enum GiveUp {
     /// The next delay would have ended past the deadline, so the retry gave
     /// up instead of sleeping (it never sleeps past the deadline).
     Deadline,
+    /// The retry's [`RetryBudget`](crate::RetryBudget), shared with other
+    /// retries, held no retry to spare: retries were already a larger share
+    /// of calls than it allows (an outage; retrying would add load to it).
+    BudgetExhausted,
 }
 
 impl GiveUp {
@@ -308,6 +312,7 @@ impl GiveUp {
             GiveUp::Exhausted => "exhausted",
             GiveUp::NotRetryable => "not_retryable",
             GiveUp::Deadline => "deadline",
+            GiveUp::BudgetExhausted => "budget_exhausted",
         }
     }
 }

@@ -54,19 +54,20 @@ mod throttle;
 pub use breaker::{CallError, CircuitBreaker, Outcome, Permit};
 pub use clock::{Clock, Duration, Instant, ManualClock};
 pub use config::{
-    AbandonedPermit, BackoffFactor, BreakerConfig, ConfigError, Jitter, RetryConfig, Valid,
+    AbandonedPermit, BackoffFactor, BreakerConfig, ConfigError, Jitter, RetryBudgetConfig,
+    RetryConfig, Valid,
 };
 pub use event::{
     Cause, Event, GiveUp, NoObserver, Observer, ObserverFn, Rejected, RetryGaveUp, RetryScheduled,
     State, Transition,
 };
 pub use limits::{
-    DELAY_BUCKETS_MS, ERROR_CLASSES, GENERATIONS, MAX_DELAY_MS, MAX_FAILURE_THRESHOLD,
-    MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS,
+    DELAY_BUCKETS_MS, ERROR_CLASSES, GENERATIONS, MAX_BUDGET_RETRIES, MAX_DELAY_MS,
+    MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS,
 };
 pub use metrics::{BreakerSnapshot, RetrySnapshot, SuccessRate};
 pub use retry::{
-    Backoff, BlockingSleeper, NotRejected, Retry, RetryError, RetryErrors, RetryPolicy, SharedRng,
-    Sleeper,
+    Backoff, BlockingSleeper, NotRejected, Retry, RetryBudget, RetryError, RetryErrors,
+    RetryPolicy, SharedRng, Sleeper,
 };
 pub use throttle::Throttle;

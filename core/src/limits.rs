@@ -69,6 +69,28 @@ pub const MAX_TIMEOUT_MS: u32 = (1 << (STAMP_TIME_BITS - 1)) - 1;
 /// ```
 pub const MAX_DELAY_MS: u32 = i32::MAX as u32;
 
+// The widths of a retry budget's word (drawn in `retry::budget`): they sum
+// to 32, so a budget is one `AtomicU32`, lock-free on a Cortex-M4.
+pub(crate) const BUDGET_BALANCE_BITS: u32 = 17;
+pub(crate) const BUDGET_SECOND_BITS: u32 = 15;
+/// A retry budget's balance counts hundredths of a retry, so that a call's
+/// share at `retry_percent` is a whole number of them.
+pub(crate) const BUDGET_UNITS_PER_RETRY: u32 = 100;
+
+const _: () = assert!(BUDGET_BALANCE_BITS + BUDGET_SECOND_BITS == 32);
+const _: () = assert!(MAX_BUDGET_RETRIES * BUDGET_UNITS_PER_RETRY < 1 << BUDGET_BALANCE_BITS);
+
+/// The most retries a [`RetryBudget`](crate::RetryBudget) can hold
+/// (`max_retries`, and so `min_per_second`): its balance is 17 bits of
+/// hundredths of a retry.
+///
+/// ```
+/// use totem_core::{RetryBudgetConfig, MAX_BUDGET_RETRIES};
+/// assert!(RetryBudgetConfig::new().max_retries(MAX_BUDGET_RETRIES).validate().is_ok());
+/// assert!(RetryBudgetConfig::new().max_retries(MAX_BUDGET_RETRIES + 1).validate().is_err());
+/// ```
+pub const MAX_BUDGET_RETRIES: u32 = 1_000;
+
 /// How many error classes the retry metrics keep apart.
 ///
 /// ```

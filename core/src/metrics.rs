@@ -277,6 +277,7 @@ impl BreakerSnapshot {
 /// | `retry_success_total` | [`success_total`](Self::success_total) |
 /// | `retry_delay_seconds` (a histogram) | [`delay_buckets`](Self::delay_buckets), sum [`delay_ms_total`](Self::delay_ms_total) / 1000, count [`retries_total`](Self::retries_total) |
 /// | distribution of errors | [`errors_by_class`](Self::errors_by_class) |
+/// | retries refused by the budget | [`budget_denied_total`](Self::budget_denied_total) |
 ///
 /// ```
 /// use totem_core::{validated, ManualClock, Retry, RetryConfig};
@@ -316,6 +317,11 @@ pub struct RetrySnapshot {
     pub delay_buckets: [u64; DELAY_BUCKETS],
     /// Failed attempts per error class (see [`RetryPolicy::error_class`](crate::RetryPolicy::error_class)).
     pub errors_by_class: [u64; ERROR_CLASSES],
+    /// Calls that gave up because the retry's
+    /// [`RetryBudget`](crate::RetryBudget) held no retry
+    /// ([`GiveUp::BudgetExhausted`](crate::GiveUp::BudgetExhausted)); they
+    /// count in `failure_total` too. Always 0 without a budget.
+    pub budget_denied_total: u64,
 }
 
 impl RetrySnapshot {

@@ -138,7 +138,9 @@ impl<C: Clock> Observer for TracingObserver<C> {
             // Out of attempts or time: the retries did not help, worth a
             // warning. Not retryable (the policy declined this error, or a
             // breaker rejected the call) is the caller's ordinary answer: at
-            // one per rejected call it would flood the log.
+            // one per rejected call it would flood the log. So is a retry
+            // the budget refused: it happens to most failing calls during an
+            // outage, by design; `retry_budget_denied_total` counts them.
             Event::RetryGaveUp(g) => match g.reason {
                 GiveUp::Exhausted | GiveUp::Deadline => tracing::warn!(
                     name = g.name,
@@ -146,7 +148,7 @@ impl<C: Clock> Observer for TracingObserver<C> {
                     reason = g.reason.as_str(),
                     "retry gave up"
                 ),
-                GiveUp::NotRetryable => tracing::debug!(
+                GiveUp::NotRetryable | GiveUp::BudgetExhausted => tracing::debug!(
                     name = g.name,
                     attempts = g.attempts,
                     reason = g.reason.as_str(),

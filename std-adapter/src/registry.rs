@@ -6,7 +6,8 @@ use std::fmt;
 use std::path::Path;
 
 use totem_core::{
-    BreakerConfig, CircuitBreaker, Clock, ConfigError, NoObserver, Observer, Retry, RetryConfig,
+    BreakerConfig, CircuitBreaker, Clock, ConfigError, NoObserver, Observer, Retry, RetryBudget,
+    RetryConfig,
 };
 
 use crate::config::{
@@ -59,6 +60,7 @@ pub struct Registry<C: 'static = DefaultClock, O: 'static = NoObserver> {
     info: ConfigInfo,
     breakers: BTreeMap<&'static str, Breaker<C, O>>,
     retries: BTreeMap<&'static str, &'static Retry<C, O>>,
+    budgets: BTreeMap<&'static str, &'static RetryBudget>,
 }
 
 struct Breaker<C: 'static, O: 'static> {
@@ -95,7 +97,9 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
     }
 
     /// Builds every instance of `file`: breakers start their time
-    /// accounting now, retries are seeded from the OS ([`os_seed`]).
+    /// accounting now, retries are seeded from the OS ([`os_seed`]), and
+    /// each `[budget.<name>]` is one [`RetryBudget`] given to every retry
+    /// that names it.
     ///
     /// Every configuration is validated again under its real name before
     /// anything is built, so an error leaves nothing half-built. That second
@@ -106,6 +110,7 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
             info,
             breakers,
             retries,
+            budgets,
         } = file;
         // One leaked copy of each name, shared by a breaker and a retry of
         // the same name.
@@ -141,7 +146,7 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
                 let config = config
                     .validate()
                     .map_err(|e| renamed(&info, "retry", name, r.header, e))?;
-                Ok((name, config))
+                Ok((name, config, r.budget))
             })
             .collect::<Result<Vec<_>, _>>()?;
 
@@ -161,15 +166,23 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
                 )
             })
             .collect();
-        let retries = retries
+        let budgets: BTreeMap<&'static str, &'static RetryBudget> = budgets
             .into_iter()
             .map(|(name, config)| {
-                let retry: &'static Retry<C, O> = Box::leak(Box::new(Retry::new_with_observer(
-                    config,
-                    clock.clone(),
-                    os_seed(),
-                    observer.clone(),
-                )));
+                let budget: &'static RetryBudget = Box::leak(Box::new(RetryBudget::new(config)));
+                (leak(name), budget)
+            })
+            .collect();
+        let retries = retries
+            .into_iter()
+            .map(|(name, config, budget)| {
+                let mut retry =
+                    Retry::new_with_observer(config, clock.clone(), os_seed(), observer.clone());
+                // The file was checked: every budget a retry names exists.
+                if let Some(budget) = budget.and_then(|b| budgets.get(b.as_str()).copied()) {
+                    retry = retry.with_budget(budget);
+                }
+                let retry: &'static Retry<C, O> = Box::leak(Box::new(retry));
                 (name, retry)
             })
             .collect();
@@ -177,6 +190,7 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
             info,
             breakers,
             retries,
+            budgets,
         })
     }
 }
@@ -212,6 +226,22 @@ impl<C: 'static, O: 'static> Registry<C, O> {
     /// The daily reset of breaker `name`, if it has one.
     pub fn daily_reset(&self, name: &str) -> Option<DailyReset> {
         self.breakers.get(name)?.daily_reset
+    }
+
+    /// The retry budget named `name`, shared by the retries that name it.
+    ///
+    /// ```
+    /// # use totem_core::NoObserver;
+    /// use totem_std::{DefaultClock, Registry};
+    /// let text = "version = 1\n[budget.db]\n[retry.read]\nbudget = \"db\"\n[retry.write]\nbudget = \"db\"\n";
+    /// let registry = Registry::from_toml_str(text, "inline", DefaultClock::default(), NoObserver)?;
+    /// let db = registry.budget("db").unwrap();
+    /// assert_eq!(registry.retry("read").unwrap().budget(), Some(db));
+    /// assert_eq!(registry.retry("write").unwrap().budget(), Some(db));
+    /// # Ok::<(), totem_std::ConfigFileError>(())
+    /// ```
+    pub fn budget(&self, name: &str) -> Option<&'static RetryBudget> {
+        self.budgets.get(name).copied()
     }
 
     /// Every breaker, in name order.
@@ -308,6 +338,7 @@ impl<C: 'static, O: 'static> fmt::Debug for Registry<C, O> {
             .field("info", &self.info)
             .field("breakers", &self.breakers.keys().collect::<Vec<_>>())
             .field("retries", &self.retries.keys().collect::<Vec<_>>())
+            .field("budgets", &self.budgets.keys().collect::<Vec<_>>())
             .finish()
     }
 }

@@ -237,7 +237,7 @@ fn unknown_top_level_key() {
     let e = error("version = 1\nbreakers = {}\n");
     assert_eq!(
         e.to_string(),
-        "totem.toml:2:1: breakers: unknown top-level key `breakers`, expected `version`, `breaker` or `retry`"
+        "totem.toml:2:1: breakers: unknown top-level key `breakers`, expected `version`, `breaker`, `retry` or `budget`"
     );
 }
 

@@ -1,6 +1,7 @@
-//! loom models of every concurrent transition of the breaker, and of the
-//! log throttle. Each model asserts its invariant in every interleaving loom
-//! explores. (A model of the retry budget comes with the budget.)
+//! loom models of every concurrent transition of the breaker, of the retry
+//! budget (model 9, with its teeth: the same race fails a budget that
+//! checks, then subtracts) and of the log throttle. Each model asserts its
+//! invariant in every interleaving loom explores.
 //!
 //! loom 0.7 can miss interleavings after a redundant load (the stamp is
 //! loaded again before a CAS): the race of a clock reading taken before
@@ -19,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use loom::thread;
 use totem_core::{
     AbandonedPermit, BreakerConfig, BreakerSnapshot, Cause, CircuitBreaker, Duration, Event,
-    Instant, Observer, State, Throttle, Transition,
+    Instant, Observer, RetryBudget, RetryBudgetConfig, State, Throttle, Transition,
 };
 
 /// Collects events. A std `Mutex` on purpose: it is never contended inside
@@ -445,6 +446,128 @@ fn model_8_snapshot_racing_updates() {
             total >= 7 && total - 7 <= 7 - tripped,
             "{s1:?}\n{s2:?}\n{s3:?}"
         );
+    });
+}
+
+/// What model 9 races: one retry taken from a shared budget, at clock
+/// second 0.
+trait Withdraw: Sync + 'static {
+    fn withdraw(&self) -> bool;
+}
+
+impl Withdraw for RetryBudget {
+    fn withdraw(&self) -> bool {
+        self.try_withdraw(Instant::from_ticks(0))
+    }
+}
+
+/// The budget the model must reject: it checks the balance, then
+/// subtracts, in two steps, as tower's `TpsBudget::try_get` does (`if
+/// self.sum() >= amt { self.writer.fetch_add(-amt) }`). Used only by
+/// model 9's teeth.
+struct CheckThenSubtract(loom::sync::atomic::AtomicU32);
+
+impl Withdraw for CheckThenSubtract {
+    fn withdraw(&self) -> bool {
+        if self.0.load(Ordering::Relaxed) >= 1 {
+            self.0.fetch_sub(1, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// Three withdrawals race (two spawned threads and this one) on a budget
+/// holding exactly two retries; returns how many were granted.
+fn three_withdraw_from_two<B: Withdraw>(budget: &'static B) -> u32 {
+    let racers: Vec<_> = (0..2)
+        .map(|_| thread::spawn(move || budget.withdraw()))
+        .collect();
+    let mut granted = u32::from(budget.withdraw());
+    for r in racers {
+        granted += u32::from(r.join().unwrap());
+    }
+    assert!(granted <= 2, "overdrawn: {granted} retries granted from 2");
+    assert!(granted >= 2, "underdrawn: {granted} retries granted from 2");
+    granted
+}
+
+fn budget(cfg: RetryBudgetConfig) -> &'static RetryBudget {
+    Box::leak(Box::new(RetryBudget::try_new(cfg).unwrap()))
+}
+
+/// Model 9: racing withdrawals from a budget holding exactly N retries:
+/// exactly N succeed, and it is empty after (the check and the subtraction
+/// are one compare-exchange).
+#[test]
+fn model_9_budget_withdrawals_are_exact() {
+    loom::model(|| {
+        let b = budget(
+            RetryBudgetConfig::new()
+                .retry_percent(0)
+                .min_per_second(2)
+                .max_retries(2),
+        );
+        assert_eq!(three_withdraw_from_two(b), 2);
+        assert_eq!(b.available(Instant::from_ticks(0)), 0);
+        assert!(!b.withdraw());
+    });
+}
+
+/// Model 9's teeth: the same race, on a budget that checks then subtracts,
+/// fails: loom finds the interleaving in which two threads both see the
+/// last retry and both take it.
+#[test]
+#[should_panic(expected = "overdrawn")]
+fn model_9_teeth_check_then_subtract_overdraws() {
+    loom::model(|| {
+        let b: &'static CheckThenSubtract = Box::leak(Box::new(CheckThenSubtract(
+            loom::sync::atomic::AtomicU32::new(2),
+        )));
+        three_withdraw_from_two(b);
+    });
+}
+
+/// Model 9, the floor: withdrawals racing at the start of a new second
+/// apply its floor once, not once each.
+#[test]
+fn model_9_a_new_seconds_floor_is_applied_once() {
+    loom::model(|| {
+        let b = budget(
+            RetryBudgetConfig::new()
+                .retry_percent(0)
+                .min_per_second(1)
+                .max_retries(1),
+        );
+        assert!(b.withdraw(), "the floor of second 0");
+        let later = Instant::from_ticks(1_000);
+        let racer = thread::spawn(move || b.try_withdraw(later));
+        let here = b.try_withdraw(later);
+        let there = racer.join().unwrap();
+        assert_eq!(u32::from(here) + u32::from(there), 1);
+        assert_eq!(b.available(later), 0);
+    });
+}
+
+/// Model 9, deposits: deposits racing withdrawals lose nothing and create
+/// nothing: what was granted plus what is left is what was deposited.
+#[test]
+fn model_9_deposits_racing_withdrawals_are_conserved() {
+    loom::model(|| {
+        let b = budget(
+            RetryBudgetConfig::new()
+                .retry_percent(100)
+                .min_per_second(0)
+                .max_retries(2),
+        );
+        let depositor = thread::spawn(move || {
+            b.deposit();
+            b.deposit();
+        });
+        let granted = u32::from(b.withdraw()) + u32::from(b.withdraw());
+        depositor.join().unwrap();
+        assert_eq!(granted + b.available(Instant::from_ticks(0)), 2);
     });
 }
 

@@ -51,6 +51,19 @@ pub enum ConfigError {
     DeadlineZero,
     /// `deadline` is above [`MAX_DELAY_MS`](crate::MAX_DELAY_MS).
     DeadlineTooLong,
+    /// A retry budget's `retry_percent` is above 100 (more retries than
+    /// calls is no budget).
+    RetryPercentAbove100,
+    /// A retry budget's `max_retries` is 0.
+    MaxRetriesZero,
+    /// A retry budget's `max_retries` is above
+    /// [`MAX_BUDGET_RETRIES`](crate::MAX_BUDGET_RETRIES).
+    MaxRetriesTooLarge,
+    /// A retry budget's `min_per_second` is above its `max_retries`.
+    MinPerSecondAboveMaxRetries,
+    /// A retry budget's `retry_percent` and `min_per_second` are both 0: it
+    /// would never allow a retry.
+    BudgetAllowsNoRetry,
 }
 
 impl ConfigError {
@@ -74,6 +87,9 @@ impl ConfigError {
             | Self::BackoffFactorZeroDenominator
             | Self::BackoffFactorTooLarge => "backoff_factor",
             Self::DeadlineZero | Self::DeadlineTooLong => "deadline",
+            Self::RetryPercentAbove100 | Self::BudgetAllowsNoRetry => "retry_percent",
+            Self::MaxRetriesZero | Self::MaxRetriesTooLarge => "max_retries",
+            Self::MinPerSecondAboveMaxRetries => "min_per_second",
         }
     }
 
@@ -134,6 +150,17 @@ impl ConfigError {
             Self::DeadlineTooLong => {
                 "RetryConfig.deadline must be at most 2147483647 ms, about 24.8 days (MAX_DELAY_MS)"
             }
+            Self::RetryPercentAbove100 => "RetryBudgetConfig.retry_percent must be at most 100",
+            Self::MaxRetriesZero => "RetryBudgetConfig.max_retries must be at least 1",
+            Self::MaxRetriesTooLarge => {
+                "RetryBudgetConfig.max_retries must be at most 1000 (MAX_BUDGET_RETRIES)"
+            }
+            Self::MinPerSecondAboveMaxRetries => {
+                "RetryBudgetConfig.min_per_second must not exceed max_retries"
+            }
+            Self::BudgetAllowsNoRetry => {
+                "RetryBudgetConfig.retry_percent must be above 0 when min_per_second is 0 (the budget would never allow a retry)"
+            }
         }
     }
 }
@@ -153,7 +180,8 @@ mod tests {
 
     use super::ConfigError::*;
     use crate::limits::{
-        MAX_DELAY_MS, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS,
+        MAX_BUDGET_RETRIES, MAX_DELAY_MS, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS,
+        MAX_TIMEOUT_MS,
     };
 
     #[test]
@@ -167,6 +195,7 @@ mod tests {
             (HalfOpenPermitsTooLarge, MAX_HALF_OPEN_PERMITS),
             (MaxDelayTooLong, MAX_DELAY_MS),
             (DeadlineTooLong, MAX_DELAY_MS),
+            (MaxRetriesTooLarge, MAX_BUDGET_RETRIES),
         ];
         for (e, limit) in quoted {
             assert!(

@@ -2,10 +2,12 @@
 //! [`ConfigError`], which names the field and the rule it broke.
 
 mod breaker;
+mod budget;
 mod error;
 mod retry;
 
 pub use self::breaker::{AbandonedPermit, BreakerConfig};
+pub use self::budget::RetryBudgetConfig;
 pub use self::error::ConfigError;
 pub use self::retry::{BackoffFactor, Jitter, RetryConfig};
 

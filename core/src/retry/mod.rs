@@ -5,9 +5,11 @@
 //! - this file: the retry, its constructors and its calls;
 //! - `run`: what happens after each attempt (give up, or sleep how long);
 //! - `backoff`: the schedule of delays and its jitter;
+//! - `budget`: the retries shared retries may make, as a share of calls;
 //! - `policy`: what is retried, and the error the caller gets.
 
 mod backoff;
+mod budget;
 mod policy;
 mod run;
 mod sleep;
@@ -27,6 +29,7 @@ use crate::primitive::{
 };
 
 pub use self::backoff::{Backoff, SharedRng};
+pub use self::budget::RetryBudget;
 pub use self::policy::{NotRejected, RetryError, RetryErrors, RetryPolicy};
 pub use self::sleep::{BlockingSleeper, Sleeper};
 
@@ -41,6 +44,8 @@ struct Counters {
     /// Retries by the delay slept before them ([`DELAY_BUCKETS_MS`]).
     delays: [AtomicCounter; DELAY_BUCKETS],
     errors: [AtomicCounter; ERROR_CLASSES],
+    /// Calls that gave up for want of a retry in the budget.
+    budget_denied: AtomicCounter,
 }
 
 /// Retries an operation with exponential backoff and jitter.
@@ -65,6 +70,9 @@ pub struct Retry<C, O = NoObserver> {
     clock: C,
     observer: O,
     rng: AtomicU32,
+    /// The budget shared with other retries, if any (`None` costs one
+    /// predictable branch per call).
+    budget: Option<&'static RetryBudget>,
     counters: Counters,
 }
 
@@ -117,6 +125,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
                 clock,
                 observer,
                 rng: AtomicU32::new(fold_seed(seed)),
+                budget: None,
                 counters: Counters {
                     succeeded: AtomicCounter::new(0),
                     failed: AtomicCounter::new(0),
@@ -125,6 +134,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
                     delay_ms: AtomicCounter::new(0),
                     delays: counters(),
                     errors: counters(),
+                    budget_denied: AtomicCounter::new(0),
                 },
             }
         }
@@ -145,8 +155,40 @@ impl<C: Clock, O: Observer> Retry<C, O> {
             clock: self.clock,
             observer,
             rng: self.rng,
+            budget: self.budget,
             counters: self.counters,
         }
+    }
+
+    const_fn! {
+        /// The same retry drawing its retries from `budget`, which other
+        /// retries may share: each call deposits its share, each retry
+        /// withdraws one, and a call whose retry the budget cannot pay for
+        /// gives up with [`GiveUp::BudgetExhausted`]. `const`, so a `static`
+        /// retry can take a `static` budget. The budget reads this retry's
+        /// clock: the retries that share one must share a timeline.
+        ///
+        /// ```
+        /// use totem_core::{validated, GiveUp, ManualClock, Retry, RetryBudget, RetryBudgetConfig, RetryConfig};
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static BUDGET: RetryBudget =
+        ///     RetryBudget::new(validated!(RetryBudgetConfig::new().retry_percent(10).min_per_second(1)));
+        /// static RETRY: Retry<&ManualClock> =
+        ///     Retry::new(validated!(RetryConfig::new("modem")), &CLOCK, 0).with_budget(&BUDGET);
+        /// // The floor pays for one retry in this second, not two.
+        /// let err = RETRY.call(&|_| {}, || Err::<(), _>("down")).unwrap_err();
+        /// assert_eq!((err.attempts, err.reason), (2, GiveUp::BudgetExhausted));
+        /// assert_eq!(RETRY.snapshot().budget_denied_total, 1);
+        /// ```
+        pub fn with_budget(mut self, budget: &'static RetryBudget) -> Self {
+            self.budget = Some(budget);
+            self
+        }
+    }
+
+    /// The budget this retry draws on, if any.
+    pub fn budget(&self) -> Option<&'static RetryBudget> {
+        self.budget
     }
 
     /// The configuration.
@@ -366,6 +408,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
             delay_ms_total: read(&c.delay_ms),
             delay_buckets: read_all(&c.delays),
             errors_by_class: read_all(&c.errors),
+            budget_denied_total: read(&c.budget_denied),
         }
     }
 }

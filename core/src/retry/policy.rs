@@ -3,6 +3,7 @@
 //! the caller gets when the retry gives up ([`RetryError`]).
 
 use crate::breaker::CallError;
+use crate::clock::Duration;
 use crate::event::GiveUp;
 
 /// The last error of a retried call, with how many attempts were made.
@@ -62,6 +63,45 @@ pub trait RetryPolicy<T, E> {
     /// values count as the last class). Default: 0.
     fn error_class(&self, _error: &E) -> usize {
         0
+    }
+
+    /// The delay this result asks for before the next attempt (an HTTP
+    /// 429's or 503's `Retry-After`), used instead of the schedule's next
+    /// delay. Asked only for a result that is retried. Default: `None`, the
+    /// schedule decides.
+    ///
+    /// What the retry does with a hint: it sleeps for it, clamped to
+    /// `max_delay`; if the hint would end past the deadline, the call gives
+    /// up with [`GiveUp::Deadline`](crate::GiveUp::Deadline) rather than
+    /// sleep (a hint never stretches the deadline); the schedule advances
+    /// as if its own delay had been used, so the attempt counts against
+    /// `max_attempts`.
+    ///
+    /// An implementation:
+    /// - MUST return quickly and never block: it runs inside the call,
+    ///   between two attempts.
+    /// - MUST NOT panic, nor call back into the retry.
+    ///
+    /// ```
+    /// use totem_core::{validated, Clock, Duration, ManualClock, Retry, RetryConfig, RetryPolicy};
+    /// /// 429 Too Many Requests, with the server's Retry-After in seconds.
+    /// struct TooMany(u32);
+    /// struct HonourRetryAfter;
+    /// impl RetryPolicy<(), TooMany> for HonourRetryAfter {
+    ///     fn should_retry(&self, r: &Result<(), TooMany>) -> bool {
+    ///         r.is_err()
+    ///     }
+    ///     fn retry_after(&self, r: &Result<(), TooMany>) -> Option<Duration> {
+    ///         r.as_ref().err().map(|e| Duration::from_secs(e.0))
+    ///     }
+    /// }
+    /// let clock = ManualClock::new();
+    /// let retry = Retry::new(validated!(RetryConfig::new("api").max_attempts(2)), &clock, 1);
+    /// let _ = retry.call_if(&HonourRetryAfter, &clock, || Err(TooMany(4)));
+    /// assert_eq!(clock.now().as_ticks(), 4_000); // slept 4 s, not the schedule's 1 s
+    /// ```
+    fn retry_after(&self, _result: &Result<T, E>) -> Option<Duration> {
+        None
     }
 }
 

@@ -3,9 +3,10 @@
 //! events), and the guard that counts a call that never ends.
 
 use super::backoff::{Backoff, SharedRng};
+use super::budget::RetryBudget;
 use super::policy::{RetryError, RetryPolicy};
 use super::Retry;
-use crate::clock::{Clock, Duration};
+use crate::clock::{Clock, Duration, Instant};
 use crate::event::{Event, GiveUp, Observer, RetryGaveUp, RetryScheduled};
 use crate::limits::{delay_bucket, ERROR_CLASSES, MAX_DELAY_MS};
 use crate::primitive::{bump, bump_by, AtomicCounter};
@@ -97,10 +98,14 @@ pub(super) struct Run<'r, C, O> {
 }
 
 impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
-    /// When the call started, read only if there is a deadline (the first
+    /// The call starts: its share goes into the retry budget, if there is
+    /// one, and the clock is read only if there is a deadline (the first
     /// attempt's time counts against it: the deadline is the call's total
     /// budget).
     pub(super) fn start(retry: &Retry<C, O>) -> Option<u32> {
+        if let Some(budget) = retry.budget {
+            deposit(budget);
+        }
         retry
             .config
             .get()
@@ -144,10 +149,19 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
             }
             return Next::Return(finish(result, self.attempt, GiveUp::NotRetryable));
         }
-        let Some(delay) = self.schedule.next() else {
+        let Some(scheduled) = self.schedule.next() else {
             self.gave_up(GiveUp::Exhausted);
             return Next::Return(finish(result, self.attempt, GiveUp::Exhausted));
         };
+        // The result's own delay, if it names one (a Retry-After), replaces
+        // the schedule's; the schedule has still advanced, so the attempt
+        // counts. Never longer than max_delay.
+        let delay = match policy.retry_after(&result) {
+            Some(hint) => Duration::from_ticks(hint.as_ticks().min(cfg.max_delay.as_ticks())),
+            None => scheduled,
+        };
+        // The clock, when the deadline has read it for this step.
+        let mut now = None;
         if let (Some(last), Some(deadline)) = (self.last, cfg.deadline) {
             // Elapsed time is charged step by step (a sleep and an attempt
             // at a time). A step reads as forward if it is under 2^31 ms, or
@@ -156,15 +170,31 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
             // not a clock that stepped back (which a single reading from
             // the start of the call could not tell apart). A clock that
             // did step back charges nothing for that step.
-            let now = self.retry.clock.now().as_ticks();
-            let step = now.wrapping_sub(last);
+            let t = self.retry.clock.now().as_ticks();
+            let step = t.wrapping_sub(last);
             if step <= MAX_DELAY_MS || step.wrapping_sub(self.slept) <= MAX_DELAY_MS {
                 self.elapsed += step as u64;
             }
-            self.last = Some(now);
+            self.last = Some(t);
+            now = Some(t);
             if self.elapsed + delay.as_ticks() as u64 > deadline.as_ticks() as u64 {
                 self.gave_up(GiveUp::Deadline);
                 return Next::Return(finish(result, self.attempt, GiveUp::Deadline));
+            }
+        }
+        // The budget last: a retry that attempts or the deadline rule out
+        // takes nothing from it.
+        if let Some(budget) = self.retry.budget {
+            let t = match now {
+                Some(t) => t,
+                None => self.retry.clock.now().as_ticks(),
+            };
+            if !budget.try_withdraw(Instant::from_ticks(t)) {
+                if metrics {
+                    bump(&self.retry.counters.budget_denied);
+                }
+                self.gave_up(GiveUp::BudgetExhausted);
+                return Next::Return(finish(result, self.attempt, GiveUp::BudgetExhausted));
             }
         }
         self.slept = delay.as_ticks();
@@ -202,6 +232,15 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
                 reason,
             }));
     }
+}
+
+/// A call's deposit, out of line: inlined into the first attempt's path, it
+/// cost a retry *without* a budget 1.1 ns a call (`retry_first_ok`, metrics
+/// off: 0.82 ns before the budget, 1.91 ns with the deposit inlined, 0.84 ns
+/// with it out of line).
+#[inline(never)]
+fn deposit(budget: &RetryBudget) {
+    budget.deposit();
 }
 
 /// The caller's result: an `Ok` is returned as is, an `Err` with the

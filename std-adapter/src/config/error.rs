@@ -66,6 +66,8 @@ pub enum ConfigErrorKind {
     InvalidBackoffFactor(String),
     /// A daily reset time that is not a time of day.
     InvalidTimeOfDay(String),
+    /// A retry's `budget` names no `[budget.<name>]` table of the file.
+    UnknownBudget(String),
     /// The core's validation refused the values (also the
     /// [`source`](Error::source)): its message names the rule.
     Invalid(ConfigError),
@@ -166,6 +168,10 @@ impl fmt::Display for ConfigErrorKind {
             Self::InvalidDuration(m) | Self::InvalidBackoffFactor(m) | Self::InvalidTimeOfDay(m) => {
                 f.write_str(m)
             }
+            Self::UnknownBudget(name) => write!(
+                f,
+                "no retry budget named {name:?}: `budget` names a [budget.<name>] table of the same file"
+            ),
             Self::Invalid(e) => f.write_str(e.message()),
         }
     }

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
-use totem_core::{BreakerConfig, ConfigError, RetryConfig, Valid};
+use totem_core::{BreakerConfig, ConfigError, RetryBudgetConfig, RetryConfig, Valid};
 
 use super::info::{content_hash, ConfigInfo};
-use super::schema::{BreakerTable, RetryTable, ValueFault};
+use super::schema::{BreakerTable, BudgetTable, RetryTable, ValueFault};
 use super::{ConfigErrorKind, ConfigFileError, Location};
 use crate::DailyReset;
 
@@ -55,6 +55,12 @@ const UNNAMED: &str = "";
 /// jitter = "none"                  # "none", "full", "equal" or "decorrelated"
 /// deadline = "30s"                 # optional total time budget of a call
 /// metrics = true                   # count attempts, successes and delays
+/// budget = "backend"               # optional: draw retries from [budget.backend]
+///
+/// [budget.backend]                 # a retry budget, shared by the retries naming it
+/// retry_percent = 20               # retries earned per 100 calls (0..=100)
+/// min_per_second = 10              # retries allowed every second, whatever the calls
+/// max_retries = 100                # the most it holds (1..=1000)
 /// ```
 ///
 /// Every key of an instance is optional and defaults to the core's default
@@ -69,6 +75,9 @@ const UNNAMED: &str = "";
 /// - **`backoff_factor`** is kept by the core in 16.16 fixed point: a number
 ///   must be a multiple of 1/65536 (2, 1.5, 1.25 are; 1.1 is refused), a
 ///   ratio `"num/den"` is rounded down to 1/65536 by the core.
+/// - **`budget`** names a `[budget.<name>]` table of the same file; every
+///   retry naming it shares one [`RetryBudget`](totem_core::RetryBudget)
+///   (built by the registry). A budget no retry names is still checked.
 /// - **`daily_reset`**: `at` is `"HH:MM"` or `"HH:MM:SS"` in UTC; `mode`
 ///   (required) is `"full"` ([`CircuitBreaker::reset`]: back to CLOSED) or
 ///   `"stats"` ([`CircuitBreaker::reset_stats`]: the streak and success rate,
@@ -97,6 +106,7 @@ pub struct ConfigFile {
     pub(crate) info: ConfigInfo,
     pub(crate) breakers: BTreeMap<String, LoadedBreaker>,
     pub(crate) retries: BTreeMap<String, LoadedRetry>,
+    pub(crate) budgets: BTreeMap<String, Valid<RetryBudgetConfig>>,
 }
 
 /// A breaker that passed validation under [`UNNAMED`].
@@ -112,6 +122,8 @@ pub(crate) struct LoadedBreaker {
 pub(crate) struct LoadedRetry {
     pub(crate) config: Valid<RetryConfig>,
     pub(crate) header: Location,
+    /// The `[budget.<name>]` it draws on (checked to exist).
+    pub(crate) budget: Option<String>,
 }
 
 impl ConfigFile {
@@ -185,6 +197,29 @@ impl ConfigFile {
     pub fn daily_reset(&self, name: &str) -> Option<DailyReset> {
         self.breakers.get(name)?.daily_reset
     }
+
+    /// The retry budgets' names, in name order.
+    pub fn budget_names(&self) -> impl Iterator<Item = &str> {
+        self.budgets.keys().map(String::as_str)
+    }
+
+    /// The configuration of the retry budget `name`.
+    ///
+    /// ```
+    /// let text = "version = 1\n[budget.db]\nretry_percent = 10\n[retry.query]\nbudget = \"db\"\n";
+    /// let file = totem_std::ConfigFile::from_toml_str(text, "inline")?;
+    /// assert_eq!(file.budget("db").unwrap().retry_percent, 10);
+    /// assert_eq!(file.retry_budget("query"), Some("db"));
+    /// # Ok::<(), totem_std::ConfigFileError>(())
+    /// ```
+    pub fn budget(&self, name: &str) -> Option<&RetryBudgetConfig> {
+        self.budgets.get(name).map(Valid::get)
+    }
+
+    /// The name of the budget retry `name` draws on, if it has one.
+    pub fn retry_budget(&self, name: &str) -> Option<&str> {
+        self.retries.get(name)?.budget.as_deref()
+    }
 }
 
 /// One pass over one text, making errors that carry its path.
@@ -226,6 +261,9 @@ impl Loader<'_> {
 
         let mut breakers = BTreeMap::new();
         let mut retries = BTreeMap::new();
+        let mut budgets = BTreeMap::new();
+        // The budgets the retries name, checked once every table is read.
+        let mut references = Vec::new();
         // Every instance is checked, and the error reported is the first in
         // the file (the tables come in name order).
         let mut first = None;
@@ -238,8 +276,17 @@ impl Loader<'_> {
                     Ok(())
                 }),
                 "retry" => self.each(&key, value, &mut first, |name, table| {
-                    let retry = self.retry(&name, table)?;
-                    retries.insert(name.into_inner().into_owned(), retry);
+                    let (retry, reference) = self.retry(&name, table)?;
+                    let name = name.into_inner().into_owned();
+                    if let Some(budget) = reference {
+                        references.push((format!("retry.{name}"), budget));
+                    }
+                    retries.insert(name, retry);
+                    Ok(())
+                }),
+                "budget" => self.each(&key, value, &mut first, |name, table| {
+                    let budget = self.budget(&name, table)?;
+                    budgets.insert(name.into_inner().into_owned(), budget);
                     Ok(())
                 }),
                 other => earliest(
@@ -249,10 +296,23 @@ impl Loader<'_> {
                         None,
                         Some(other),
                         ConfigErrorKind::Schema(format!(
-                            "unknown top-level key `{other}`, expected `version`, `breaker` or `retry`"
+                            "unknown top-level key `{other}`, expected `version`, `breaker`, `retry` or `budget`"
                         )),
                     ),
                 ),
+            }
+        }
+        for (instance, budget) in references {
+            if !budgets.contains_key(budget.get_ref()) {
+                earliest(
+                    &mut first,
+                    self.error(
+                        Some(budget.span()),
+                        Some(&instance),
+                        Some("budget"),
+                        ConfigErrorKind::UnknownBudget(budget.into_inner()),
+                    ),
+                );
             }
         }
         if let Some(e) = first {
@@ -266,6 +326,7 @@ impl Loader<'_> {
             },
             breakers,
             retries,
+            budgets,
         })
     }
 
@@ -289,7 +350,7 @@ impl Loader<'_> {
         }
     }
 
-    /// Loads each instance of the `[breaker]` or `[retry]` table, keeping
+    /// Loads each instance of the `[breaker]`, `[retry]` or `[budget]` table, keeping
     /// the first error.
     fn each<'i>(
         &self,
@@ -352,11 +413,13 @@ impl Loader<'_> {
         })
     }
 
+    /// The retry, and the budget it names, with where (checked by the
+    /// caller once every budget is read).
     fn retry(
         &self,
         name: &Key<'_>,
         value: Spanned<DeValue<'_>>,
-    ) -> Result<LoadedRetry, ConfigFileError> {
+    ) -> Result<(LoadedRetry, Option<Spanned<String>>), ConfigFileError> {
         let instance = self.instance("retry", name)?;
         let table: RetryTable = self.table(&instance, &value)?;
         let config = table
@@ -364,10 +427,25 @@ impl Loader<'_> {
             .map_err(|f| self.value_fault(&instance, f))?
             .validate()
             .map_err(|e| self.invalid(&instance, &value, e))?;
-        Ok(LoadedRetry {
+        let retry = LoadedRetry {
             config,
             header: Location::of(self.text, value.span().start),
-        })
+            budget: table.budget.as_ref().map(|b| b.get_ref().clone()),
+        };
+        Ok((retry, table.budget))
+    }
+
+    fn budget(
+        &self,
+        name: &Key<'_>,
+        value: Spanned<DeValue<'_>>,
+    ) -> Result<Valid<RetryBudgetConfig>, ConfigFileError> {
+        let instance = self.instance("budget", name)?;
+        let table: BudgetTable = self.table(&instance, &value)?;
+        table
+            .to_core()
+            .validate()
+            .map_err(|e| self.invalid(&instance, &value, e))
     }
 
     /// `section.name`, if `name` is a bare key: one spelling in tables,

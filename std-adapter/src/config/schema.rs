@@ -12,7 +12,7 @@ use std::ops::Range;
 
 use serde::Deserialize;
 use toml::Spanned;
-use totem_core::{AbandonedPermit, BreakerConfig, Jitter, RetryConfig};
+use totem_core::{AbandonedPermit, BreakerConfig, Jitter, RetryBudgetConfig, RetryConfig};
 
 use super::choice::Choice;
 use super::daily_reset::DailyResetTable;
@@ -54,6 +54,35 @@ pub(crate) struct RetryTable {
     jitter: Option<Choice<Jitter>>,
     deadline: Option<Spanned<DurationValue>>,
     metrics: Option<bool>,
+    /// The name of a `[budget.<name>]` table of the same file.
+    pub(crate) budget: Option<Spanned<String>>,
+}
+
+/// `[budget.<name>]`: a retry budget, shared by the retries that name it.
+/// Absent keys take the core's defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a retry budget's table")]
+pub(crate) struct BudgetTable {
+    retry_percent: Option<u32>,
+    min_per_second: Option<u32>,
+    max_retries: Option<u32>,
+}
+
+impl BudgetTable {
+    /// The core configuration (not validated yet).
+    pub(crate) fn to_core(&self) -> RetryBudgetConfig {
+        let mut c = RetryBudgetConfig::new();
+        if let Some(n) = self.retry_percent {
+            c = c.retry_percent(n);
+        }
+        if let Some(n) = self.min_per_second {
+            c = c.min_per_second(n);
+        }
+        if let Some(n) = self.max_retries {
+            c = c.max_retries(n);
+        }
+        c
+    }
 }
 
 fn duration(

@@ -89,6 +89,18 @@ pub(super) fn encode(
         Ok(())
     })?;
     Family {
+        name: "retry_budget_denied",
+        help: "Retried calls that gave up because their shared retry budget held no retry (always 0 without a budget); counted in retry_calls_total{result=\"failure\"} too.",
+        unit: None,
+        kind: MetricType::Counter,
+    }
+    .write(encoder, |m| {
+        for r in retries {
+            counter(m, &[("name", r.name)], r.budget_denied_total)?;
+        }
+        Ok(())
+    })?;
+    Family {
         name: "retry_errors",
         help: "Failed attempts by error class (RetryPolicy::error_class).",
         unit: None,
