@@ -31,7 +31,7 @@ use std::hint::black_box;
 use std::time::Duration as StdDuration;
 
 use criterion::Criterion;
-use totem_benches::report::{print_table, Row};
+use totem_benches::report::{print_table, row};
 use totem_core::{Clock, Instant, RetryBudget, RetryBudgetConfig};
 use totem_std::DefaultClock;
 use tower::retry::budget::{Budget, TpsBudget};
@@ -146,14 +146,6 @@ fn first_ok(c: &mut Criterion) {
         bench.iter(|| retry_call(&with, x))
     });
     g.finish();
-}
-
-const fn row(label: &'static str, group: &'static str, function: &'static str) -> Row {
-    Row {
-        label,
-        group,
-        function,
-    }
 }
 
 fn tables() {

@@ -8,7 +8,7 @@ use criterion::Criterion;
 use std::hint::black_box;
 use std::sync::atomic::AtomicU64;
 use std::sync::Mutex;
-use totem_benches::report::{print_table, Row};
+use totem_benches::report::{print_table, row};
 use totem_benches::subjects::{backoff, backon, baseline, cbrs, failsafe, recloser, totem};
 
 fn baselines(c: &mut Criterion) {
@@ -99,14 +99,6 @@ fn breaker_retry(c: &mut Criterion) {
         b.iter(|| rc.call(|| backon::call_with(|| totem_benches::op::ok::<()>(x))))
     });
     g.finish();
-}
-
-const fn row(label: &'static str, group: &'static str, function: &'static str) -> Row {
-    Row {
-        label,
-        group,
-        function,
-    }
 }
 
 fn tables() {

@@ -18,7 +18,7 @@ use std::time::Duration as StdDuration;
 
 use criterion::Criterion;
 use totem_benches::op;
-use totem_benches::report::{print_table, Row};
+use totem_benches::report::{print_table, row};
 use totem_core::{BreakerConfig, CircuitBreaker, Duration, State};
 use totem_std::BreakerLayer;
 use totem_std::DefaultClock;
@@ -128,14 +128,6 @@ fn open_rejection(c: &mut Criterion) {
     );
     g.bench_function("tower_resilience", |b| b.iter(|| call(&mut peer, x)));
     g.finish();
-}
-
-const fn row(label: &'static str, group: &'static str, function: &'static str) -> Row {
-    Row {
-        label,
-        group,
-        function,
-    }
 }
 
 fn tables() {

@@ -78,6 +78,15 @@ pub struct Row {
     pub function: &'static str,
 }
 
+/// A [`Row`]: its label, then the criterion id `group/function`.
+pub const fn row(label: &'static str, group: &'static str, function: &'static str) -> Row {
+    Row {
+        label,
+        group,
+        function,
+    }
+}
+
 /// Prints a markdown table of `rows` with ratio columns to each reference.
 ///
 /// Rows that were not run (filtered out) are skipped.
