@@ -84,6 +84,8 @@ impl BlockingMetricsServer {
     }
 
     fn stop(&mut self) -> Result<(), ServeError> {
+        // ORDERING: Release pairs with the serving thread's Acquire load in
+        // `serve`: once `unblock` wakes it, it sees that it must stop.
         self.stopping.store(true, Ordering::Release);
         self.server.unblock();
         match self.thread.take() {
@@ -104,6 +106,7 @@ fn serve(server: &Server, stopping: &AtomicBool, exporter: &Exporter) {
     loop {
         match server.recv() {
             Ok(request) => answer(request, exporter),
+            // ORDERING: Acquire pairs with the Release store in `stop`.
             Err(_) if stopping.load(Ordering::Acquire) => return,
             // A failed accept: the listener itself is still there.
             Err(_) => continue,
