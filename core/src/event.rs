@@ -109,6 +109,12 @@ pub enum Cause {
     ForceOpen,
     /// `disable()`.
     Disable,
+    /// CLOSED → OPEN: the failure rate over the sliding window reached
+    /// `failure_rate` (with at least `minimum_calls` in the window).
+    FailureRate,
+    /// CLOSED → OPEN: the share of slow calls over the sliding window
+    /// reached `slow_call_rate` (with at least `minimum_calls`).
+    SlowCallRate,
 }
 
 impl Cause {
@@ -118,7 +124,7 @@ impl Cause {
     /// # use totem_core::Cause;
     /// assert_eq!(Cause::ALL[Cause::ProbeFailed as usize], Cause::ProbeFailed);
     /// ```
-    pub const ALL: [Cause; 8] = [
+    pub const ALL: [Cause; 10] = [
         Cause::FailureThreshold,
         Cause::ResetTimeout,
         Cause::ProbeFailed,
@@ -127,6 +133,8 @@ impl Cause {
         Cause::Reset,
         Cause::ForceOpen,
         Cause::Disable,
+        Cause::FailureRate,
+        Cause::SlowCallRate,
     ];
 
     /// A lowercase label (for metrics and logs).
@@ -145,6 +153,8 @@ impl Cause {
             Cause::Reset => "reset",
             Cause::ForceOpen => "force_open",
             Cause::Disable => "disable",
+            Cause::FailureRate => "failure_rate",
+            Cause::SlowCallRate => "slow_call_rate",
         }
     }
 
@@ -158,7 +168,9 @@ impl Cause {
     /// ```
     pub const fn from(self) -> Option<State> {
         match self {
-            Cause::FailureThreshold => Some(State::Closed),
+            Cause::FailureThreshold | Cause::FailureRate | Cause::SlowCallRate => {
+                Some(State::Closed)
+            }
             Cause::ResetTimeout => Some(State::Open),
             Cause::ProbeFailed | Cause::HalfOpenTimeout | Cause::ProbesSucceeded => {
                 Some(State::HalfOpen)
@@ -175,7 +187,11 @@ impl Cause {
     /// ```
     pub const fn to(self) -> State {
         match self {
-            Cause::FailureThreshold | Cause::ProbeFailed | Cause::HalfOpenTimeout => State::Open,
+            Cause::FailureThreshold
+            | Cause::FailureRate
+            | Cause::SlowCallRate
+            | Cause::ProbeFailed
+            | Cause::HalfOpenTimeout => State::Open,
             Cause::ResetTimeout => State::HalfOpen,
             Cause::ProbesSucceeded | Cause::Reset => State::Closed,
             Cause::ForceOpen => State::ForcedOpen,

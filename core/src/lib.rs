@@ -39,8 +39,8 @@
 #![warn(missing_docs)]
 
 // Private modules, one public path per item (the re-exports below). Imports
-// run one way: primitive, clock, limits, event, config, metrics, breaker,
-// retry; throttle needs only primitive and clock.
+// run one way: primitive, clock, limits, event, window, config, metrics,
+// breaker, retry; throttle needs only primitive and clock.
 mod breaker;
 mod clock;
 mod config;
@@ -50,12 +50,13 @@ mod metrics;
 mod primitive;
 mod retry;
 mod throttle;
+mod window;
 
 pub use breaker::{CallError, CircuitBreaker, Outcome, Permit};
 pub use clock::{Clock, Duration, Instant, ManualClock};
 pub use config::{
     AbandonedPermit, BackoffFactor, BreakerConfig, ConfigError, Jitter, RetryBudgetConfig,
-    RetryConfig, Valid,
+    RetryConfig, SlidingWindow, Valid, Window,
 };
 pub use event::{
     Cause, Event, GiveUp, NoObserver, Observer, ObserverFn, Rejected, RetryGaveUp, RetryScheduled,
@@ -63,7 +64,8 @@ pub use event::{
 };
 pub use limits::{
     DELAY_BUCKETS_MS, ERROR_CLASSES, GENERATIONS, MAX_BUDGET_RETRIES, MAX_DELAY_MS,
-    MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS,
+    MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_REOPENS_COUNTED, MAX_RESET_TIMEOUT_FACTOR,
+    MAX_TIMEOUT_MS, MAX_WINDOW_BUCKETS, MAX_WINDOW_CALLS,
 };
 pub use metrics::{BreakerSnapshot, RetrySnapshot, SuccessRate};
 pub use retry::{
@@ -71,3 +73,4 @@ pub use retry::{
     RetryPolicy, SharedRng, Sleeper,
 };
 pub use throttle::Throttle;
+pub use window::{RateWindow, WindowStorage};

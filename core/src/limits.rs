@@ -6,15 +6,17 @@
 // The widths of the breaker word's fields (drawn in `breaker::word`): they
 // sum to 32, and each sets one of the limits below.
 pub(crate) const KIND_BITS: u32 = 3;
-pub(crate) const GEN_BITS: u32 = 10;
-pub(crate) const SLOT_BITS: u32 = 5;
+pub(crate) const GEN_BITS: u32 = 5;
+pub(crate) const SLOT_BITS: u32 = 4;
+pub(crate) const REOPEN_BITS: u32 = 3;
 pub(crate) const STREAK_BITS: u32 = 9;
 /// Bits of time in a stamp (the rest is a 4-bit generation tag).
 pub(crate) const STAMP_TIME_BITS: u32 = 28;
 
-const _: () = assert!(KIND_BITS + GEN_BITS + 2 * SLOT_BITS + STREAK_BITS == 32);
+const _: () = assert!(KIND_BITS + GEN_BITS + 3 * SLOT_BITS + REOPEN_BITS + STREAK_BITS == 32);
 
-/// The most half-open permits a breaker can have (5-bit field).
+/// The most half-open permits a breaker can have (4-bit fields: probes
+/// admitted, succeeded and failed in the episode).
 ///
 /// ```
 /// use totem_core::{BreakerConfig, MAX_HALF_OPEN_PERMITS};
@@ -38,7 +40,7 @@ pub const MAX_FAILURE_THRESHOLD: u32 = (1 << STREAK_BITS) - 1;
 /// probe in flight, or drives nothing.
 ///
 /// ```
-/// assert_eq!(totem_core::GENERATIONS, 1024);
+/// assert_eq!(totem_core::GENERATIONS, 32);
 /// ```
 pub const GENERATIONS: u32 = 1 << GEN_BITS;
 
@@ -54,6 +56,56 @@ pub const GENERATIONS: u32 = 1 << GEN_BITS;
 /// assert!(too_long.validate().is_err());
 /// ```
 pub const MAX_TIMEOUT_MS: u32 = (1 << (STAMP_TIME_BITS - 1)) - 1;
+
+/// How many consecutive reopens grow the open time: the reopen count is a
+/// 3-bit field of the breaker word, so `reset_timeout × factor^n` grows for
+/// the first 7 reopens and then stays (it is capped by
+/// `max_reset_timeout` anyway).
+///
+/// ```
+/// assert_eq!(totem_core::MAX_REOPENS_COUNTED, 7);
+/// ```
+pub const MAX_REOPENS_COUNTED: u32 = (1 << REOPEN_BITS) - 1;
+
+/// The largest `reset_timeout_factor`: a growth beyond 16× per reopen
+/// reaches any cap in one or two reopens, so larger factors only hide a
+/// typo.
+///
+/// ```
+/// use totem_core::{BreakerConfig, Duration, MAX_RESET_TIMEOUT_FACTOR};
+/// let max = Duration::from_secs(600);
+/// assert!(BreakerConfig::new("x").reset_timeout_growth(MAX_RESET_TIMEOUT_FACTOR, max).validate().is_ok());
+/// assert!(BreakerConfig::new("x").reset_timeout_growth(MAX_RESET_TIMEOUT_FACTOR + 1, max).validate().is_err());
+/// ```
+pub const MAX_RESET_TIMEOUT_FACTOR: u32 = 16;
+
+/// The most buckets a [`RateWindow`](crate::RateWindow) can have: a bucket
+/// word carries its epoch modulo 64, and a live bucket must be told from one
+/// of the epoch before it (half the tag's range).
+///
+/// ```compile_fail
+/// // More buckets than the tag can tell apart fails the build.
+/// static W: totem_core::RateWindow<33> = totem_core::RateWindow::new();
+/// let _ = &W;
+/// ```
+pub const MAX_WINDOW_BUCKETS: usize = 1 << (WINDOW_TAG_BITS - 1);
+
+// The widths of a window bucket word (drawn in `window::bucket`).
+pub(crate) const WINDOW_TAG_BITS: u32 = 6;
+pub(crate) const WINDOW_COUNT_BITS: u32 = 13;
+const _: () = assert!(WINDOW_TAG_BITS + 2 * WINDOW_COUNT_BITS == 32);
+
+/// The longest count window, in calls: a bucket counts up to 8191 calls, and
+/// a count window holds at most that many in all.
+///
+/// ```
+/// use totem_core::{BreakerConfig, RateWindow, SlidingWindow, MAX_WINDOW_CALLS};
+/// static WINDOW: RateWindow<32> = RateWindow::new();
+/// let calls = |n| BreakerConfig::new("x").sliding_window(SlidingWindow::Calls(n), WINDOW.storage());
+/// assert!(calls(MAX_WINDOW_CALLS).failure_rate(50).validate().is_ok());
+/// assert!(calls(MAX_WINDOW_CALLS + 1).failure_rate(50).validate().is_err());
+/// ```
+pub const MAX_WINDOW_CALLS: u32 = (1 << WINDOW_COUNT_BITS) - 1;
 
 /// The longest `max_delay` and `deadline`: 2^31 − 1 ms (about 24.8 days),
 /// half the wrapping 32-bit millisecond clock, so elapsed time stays

@@ -176,7 +176,7 @@ pub struct Model {
     ignored: u64,
     rejected: u64,
     abandoned: u64,
-    transitions: [u64; 8],
+    transitions: [u64; totem_core::Cause::ALL.len()],
     base_successes: u64,
     base_failures: u64,
     /// Booked milliseconds per state.
@@ -203,7 +203,7 @@ impl Model {
             ignored: 0,
             rejected: 0,
             abandoned: 0,
-            transitions: [0; 8],
+            transitions: [0; totem_core::Cause::ALL.len()],
             base_successes: 0,
             base_failures: 0,
             time: [0; 5],

@@ -25,7 +25,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// ```
     pub fn snapshot(&self) -> BreakerSnapshot {
         let c = &self.counters.0;
-        let (w, time) = loop {
+        let (w, time, now) = loop {
             // One clock reading, taken after the stamp, for both the lazy
             // transitions and the current segment: with a second, later
             // reading, a deadline passing in between had its whole stretch
@@ -62,14 +62,17 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             // its reading and its CAS is then reported in both states, and
             // reported time never goes back. That window is the bound.)
             if self.load_stamp() == stamp && self.word_is(w) {
-                break (w, time);
+                break (w, time, now);
             }
         };
         let mut reported = [0u64; 5];
         for s in State::ALL {
             reported[s as usize] = c.report_time(s, time[s as usize]);
         }
-        let (successes_total, failures_total, success_rate) = c.outcomes();
+        let (successes_total, failures_total, since_reset) = c.outcomes();
+        // With a sliding window, the rate is the window's: the one the
+        // breaker judges by.
+        let success_rate = self.window_success_rate(now).unwrap_or(since_reset);
         let transitions_by_cause = c.transitions();
         BreakerSnapshot {
             name: self.config.get().name,
@@ -85,7 +88,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             time_in_state_ms: reported,
             success_rate,
             probes_in_flight: if let Kind::Probing = w.kind {
-                w.admitted.saturating_sub(w.successes) as u32
+                w.in_flight() as u32
             } else {
                 0
             },

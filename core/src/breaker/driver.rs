@@ -3,7 +3,7 @@
 //! transition: its stamp, its count and its one event.
 
 use super::machine::{decide_outcome, public_state, Decision, Effect, Seen, Step};
-use super::word::{Stamp, Word};
+use super::word::{Kind, Stamp, Word};
 use super::CircuitBreaker;
 use crate::clock::{Clock, Instant};
 use crate::event::{Event, Observer, Transition};
@@ -154,6 +154,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     pub(super) fn complete(&self, from: Word, step: Step) {
         if step.to.gen != from.gen {
             self.publish(from, step.to, step.at);
+        }
+        if let Kind::Closed = step.to.kind {
+            // A closed breaker judges its rates afresh.
+            self.clear_window();
         }
         if let Some(cause) = step.cause {
             self.counters.0.record_transition(cause);

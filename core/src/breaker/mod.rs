@@ -9,12 +9,14 @@
 //!   the publication of each transition;
 //! - `word`: the packed state word and stamp, drawn once;
 //! - `accounting`: time in each state, and snapshots;
-//! - `permit`: what a caller holds while its call runs, and the results.
+//! - `permit`: what a caller holds while its call runs, and the results;
+//! - `windowed`: the rate policies' sliding window, fed by the outcomes.
 
 mod accounting;
 mod driver;
 mod machine;
 mod permit;
+mod windowed;
 mod word;
 
 use core::future::Future;
@@ -291,6 +293,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     pub fn reset_stats(&self) {
         self.drive(self.load_word(), |w, _| decide_reset_stats(w));
         self.counters.0.rebase();
+        self.clear_window();
     }
 
     /// Opens the breaker until `reset()`: everything is rejected and it never
@@ -365,8 +368,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Ok(permit) => permit,
             Err(rejected) => return Err(CallError::Rejected(rejected)),
         };
+        let started = self.call_started();
         let result = op();
-        permit.record(classify(&result));
+        permit.record_started(classify(&result), started);
         result.map_err(CallError::Inner)
     }
 
@@ -409,8 +413,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Ok(permit) => permit,
             Err(rejected) => return Err(CallError::Rejected(rejected)),
         };
+        let started = self.call_started();
         let result = op().await;
-        permit.record(classify(&result));
+        permit.record_started(classify(&result), started);
         result.map_err(CallError::Inner)
     }
 
@@ -465,8 +470,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         }
     }
 
+    /// Books an outcome of a permit of generation `gen`; `started` is the
+    /// call's start time when the slow-call policy times calls.
     #[inline]
-    pub(super) fn on_outcome(&self, gen: u16, outcome: Outcome) {
+    pub(super) fn on_outcome(&self, gen: u16, outcome: Outcome, started: Option<u32>) {
         let c = &self.counters.0;
         match outcome {
             Outcome::Success => {
@@ -480,13 +487,20 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 if let Decision::Done(()) =
                     decide_outcome(w, None, gen, Effect::Success, &self.limits)
                 {
-                    return;
+                    if self.limits.window_buckets == 0 {
+                        return;
+                    }
+                } else {
+                    self.apply_outcome(gen, Effect::Success);
                 }
-                self.apply_outcome(gen, Effect::Success);
+                self.to_window(gen, false, started);
             }
             Outcome::Failure => {
                 bump(&c.failures);
                 self.apply_outcome(gen, Effect::Failure);
+                if self.limits.window_buckets != 0 {
+                    self.to_window(gen, true, started);
+                }
             }
             Outcome::Ignore => {
                 bump(&c.ignored);
@@ -502,6 +516,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             AbandonedPermit::Failure => {
                 bump(&c.failures);
                 self.apply_outcome(gen, Effect::Failure);
+                if self.limits.window_buckets != 0 {
+                    self.to_window(gen, true, None);
+                }
             }
             AbandonedPermit::Neutral => self.apply_outcome(gen, Effect::Release),
         }

@@ -148,10 +148,41 @@ impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
     /// ```
     #[inline]
     pub fn record(self, outcome: Outcome) {
+        self.record_started(outcome, None)
+    }
+
+    /// Records the outcome of a call that took `elapsed`, for the slow-call
+    /// policy ([`BreakerConfig::slow_calls`](crate::BreakerConfig::slow_calls));
+    /// [`CircuitBreaker::call`] times its calls itself.
+    ///
+    /// ```
+    /// use totem_core::{validated, BreakerConfig, CircuitBreaker, Duration, ManualClock, Outcome, RateWindow, SlidingWindow, State};
+    /// static WINDOW: RateWindow<2> = RateWindow::new();
+    /// let clock = ManualClock::new();
+    /// let b = CircuitBreaker::new(
+    ///     validated!(BreakerConfig::new("db")
+    ///         .sliding_window(SlidingWindow::Calls(2), WINDOW.storage())
+    ///         .slow_calls(Duration::from_millis(500), 100)
+    ///         .minimum_calls(2)),
+    ///     &clock,
+    /// );
+    /// for _ in 0..2 {
+    ///     b.try_acquire().unwrap().record_after(Outcome::Success, Duration::from_secs(1));
+    /// }
+    /// assert_eq!(b.state(), State::Open);
+    /// ```
+    #[inline]
+    pub fn record_after(self, outcome: Outcome, elapsed: crate::clock::Duration) {
+        let started = self.breaker.now_millis().wrapping_sub(elapsed.as_ticks());
+        self.record_started(outcome, Some(started))
+    }
+
+    #[inline]
+    pub(super) fn record_started(self, outcome: Outcome, started: Option<u32>) {
         let (breaker, gen) = (self.breaker, self.gen);
         // Recorded: the drop that counts an abandoned permit must not run.
         core::mem::forget(self);
-        breaker.on_outcome(gen, outcome);
+        breaker.on_outcome(gen, outcome, started);
     }
 
     /// The call succeeded.

@@ -6,32 +6,36 @@
 //! ```text
 //! word: authoritative; every transition is one CAS on it
 //!
-//!  31            23 22         18 17         13 12                 3 2      0
-//! +----------------+-------------+-------------+--------------------+--------+
-//! |   streak (9)   |successes (5)| admitted (5)|  generation (10)   |kind (3)|
-//! +----------------+-------------+-------------+--------------------+--------+
+//!  31        23 22   20 19    16 15    12 11     8 7           3 2      0
+//! +------------+-------+--------+--------+--------+-------------+--------+
+//! | streak (9) |reopen3|failed 4|succ. 4 |admit. 4|  gen (5)    |kind (3)|
+//! +------------+-------+--------+--------+--------+-------------+--------+
 //!
 //!   kind        0 Closed, 1 Open, 2 HalfOpen (no probe yet this episode),
 //!               3 Probing (half-open, a probe admitted), 4 ForcedOpen,
 //!               5 Disabled
-//!   generation  +1 (mod 1024) on every state change except OPEN → HALF_OPEN
-//!               (nothing is admitted while OPEN), and on a half-open probe
-//!               admitted while no other is in flight; a permit remembers
-//!               it, so a result from an earlier generation is counted but
-//!               drives nothing
-//!   admitted    half-open slots in use (probes in flight + probes succeeded)
-//!   successes   successful probes this episode; never more than admitted
+//!   gen         generation: +1 (mod 32) on every state change except
+//!               OPEN → HALF_OPEN (nothing is admitted while OPEN), and on a
+//!               half-open probe admitted while no other is in flight; a
+//!               permit remembers it, so a result from an earlier generation
+//!               is counted but drives nothing
+//!   admitted    half-open slots in use (probes in flight + probes reported)
+//!   successes   successful probes this episode
+//!   failed      failed probes this episode (only a rate-decided half-open
+//!               keeps a failed probe's slot; otherwise it reopens at once);
+//!               successes + failed never pass admitted, and the difference
+//!               is the probes in flight
+//!   reopen      consecutive reopens (failed episode or half-open timeout)
+//!               since the breaker last closed, saturating at 7: the open
+//!               time grows with it
 //!   streak      consecutive failures, saturating at 511
 //!
-//! The generation is as wide as the word allows with the limits above
-//! (threshold 511, 31 half-open permits). A result held across exactly a
-//! multiple of 1024 generations is taken for a current one; no finite tag can
-//! prevent that. It can do no harm to the word: in a half-open episode with
-//! no probe in flight it drives nothing, and otherwise it resolves one of the
-//! probes in flight as that probe would have. The policies that need more
-//! state per episode (a reopen count for a growing open time, a probe
-//! failure count for a rate-decided half-open) get it from these fields'
-//! limits, chosen there, not from the generation.
+//! The generation is as narrow as the policies' fields leave it. A result
+//! held across exactly a multiple of 32 generations is taken for a current
+//! one; no finite tag can prevent that. It can do no harm to the word: in a
+//! half-open episode with no probe in flight it drives nothing, and
+//! otherwise it resolves one of the probes in flight as that probe would
+//! have (in CLOSED, a late failure counts in the streak and the window).
 //!
 //! stamp: when the current segment started; written by the CAS winner after
 //!        its CAS on `word`
@@ -56,16 +60,19 @@
 //! a deadline further than that could not be told from a wrapped one.
 
 pub(crate) use crate::limits::MAX_TIMEOUT_MS;
-use crate::limits::{GEN_BITS, KIND_BITS, SLOT_BITS, STAMP_TIME_BITS, STREAK_BITS};
+use crate::limits::{GEN_BITS, KIND_BITS, REOPEN_BITS, SLOT_BITS, STAMP_TIME_BITS, STREAK_BITS};
 
 const GEN_SHIFT: u32 = KIND_BITS;
 const ADMITTED_SHIFT: u32 = GEN_SHIFT + GEN_BITS;
 const SUCCESSES_SHIFT: u32 = ADMITTED_SHIFT + SLOT_BITS;
-const STREAK_SHIFT: u32 = SUCCESSES_SHIFT + SLOT_BITS;
+const FAILED_SHIFT: u32 = SUCCESSES_SHIFT + SLOT_BITS;
+const REOPEN_SHIFT: u32 = FAILED_SHIFT + SLOT_BITS;
+const STREAK_SHIFT: u32 = REOPEN_SHIFT + REOPEN_BITS;
 
 const KIND_MASK: u32 = (1 << KIND_BITS) - 1;
 const GEN_MASK: u32 = (1 << GEN_BITS) - 1;
 const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
+const REOPEN_MASK: u32 = (1 << REOPEN_BITS) - 1;
 const STREAK_MASK: u32 = (1 << STREAK_BITS) - 1;
 
 pub(crate) const STAMP_TIME_MASK: u32 = (1 << STAMP_TIME_BITS) - 1;
@@ -108,6 +115,8 @@ pub(crate) struct Word {
     pub(crate) gen: u16,
     pub(crate) admitted: u8,
     pub(crate) successes: u8,
+    pub(crate) failed: u8,
+    pub(crate) reopens: u8,
     pub(crate) streak: u16,
 }
 
@@ -118,6 +127,8 @@ impl Word {
         gen: 0,
         admitted: 0,
         successes: 0,
+        failed: 0,
+        reopens: 0,
         streak: 0,
     };
 
@@ -127,6 +138,8 @@ impl Word {
             | ((self.gen as u32 & GEN_MASK) << GEN_SHIFT)
             | ((self.admitted as u32 & SLOT_MASK) << ADMITTED_SHIFT)
             | ((self.successes as u32 & SLOT_MASK) << SUCCESSES_SHIFT)
+            | ((self.failed as u32 & SLOT_MASK) << FAILED_SHIFT)
+            | ((self.reopens as u32 & REOPEN_MASK) << REOPEN_SHIFT)
             | ((self.streak as u32 & STREAK_MASK) << STREAK_SHIFT)
     }
 
@@ -137,6 +150,8 @@ impl Word {
             gen: ((bits >> GEN_SHIFT) & GEN_MASK) as u16,
             admitted: ((bits >> ADMITTED_SHIFT) & SLOT_MASK) as u8,
             successes: ((bits >> SUCCESSES_SHIFT) & SLOT_MASK) as u8,
+            failed: ((bits >> FAILED_SHIFT) & SLOT_MASK) as u8,
+            reopens: ((bits >> REOPEN_SHIFT) & REOPEN_MASK) as u8,
             streak: ((bits >> STREAK_SHIFT) & STREAK_MASK) as u16,
         }
     }
@@ -148,7 +163,7 @@ impl Word {
     }
 
     /// The same word moved to `kind` in the next generation, with the
-    /// half-open episode cleared (the streak is kept).
+    /// half-open episode cleared (the streak and the reopen count are kept).
     #[inline]
     pub(crate) const fn next(self, kind: Kind) -> Word {
         Word {
@@ -156,7 +171,25 @@ impl Word {
             gen: Word::gen_after(self.gen),
             admitted: 0,
             successes: 0,
+            failed: 0,
+            reopens: self.reopens,
             streak: self.streak,
+        }
+    }
+
+    /// Half-open probes admitted and not yet reported.
+    #[inline]
+    pub(crate) const fn in_flight(self) -> u8 {
+        self.admitted.saturating_sub(self.successes + self.failed)
+    }
+
+    /// The reopen count after one more reopen (saturating).
+    #[inline]
+    pub(crate) const fn reopens_plus_one(self) -> u8 {
+        if (self.reopens as u32) < REOPEN_MASK {
+            self.reopens + 1
+        } else {
+            self.reopens
         }
     }
 
@@ -264,18 +297,24 @@ mod tests {
             Kind::Disabled,
         ];
         for kind in kinds {
-            for gen in [0u16, 1, 511, 1023] {
-                for admitted in [0u8, 1, 31] {
-                    for successes in [0u8, 1, 31] {
-                        for streak in [0u16, 1, 510, 511] {
-                            let w = Word {
-                                kind,
-                                gen,
-                                admitted,
-                                successes,
-                                streak,
-                            };
-                            assert_eq!(Word::decode(w.encode()), w);
+            for gen in [0u16, 1, 16, 31] {
+                for admitted in [0u8, 1, 15] {
+                    for successes in [0u8, 1, 15] {
+                        for failed in [0u8, 1, 15] {
+                            for reopens in [0u8, 1, 7] {
+                                for streak in [0u16, 1, 510, 511] {
+                                    let w = Word {
+                                        kind,
+                                        gen,
+                                        admitted,
+                                        successes,
+                                        failed,
+                                        reopens,
+                                        streak,
+                                    };
+                                    assert_eq!(Word::decode(w.encode()), w);
+                                }
+                            }
                         }
                     }
                 }
@@ -288,9 +327,11 @@ mod tests {
         assert_eq!(STREAK_SHIFT + STREAK_BITS, 32);
         let all = Word {
             kind: Kind::Disabled,
-            gen: 1023,
-            admitted: 31,
-            successes: 31,
+            gen: 31,
+            admitted: 15,
+            successes: 15,
+            failed: 15,
+            reopens: 7,
             streak: 511,
         };
         let streak_only = Word {
@@ -304,7 +345,7 @@ mod tests {
 
     #[test]
     fn stamp_round_trips() {
-        for gen in [0u16, 15, 16, 1023] {
+        for gen in [0u16, 15, 16, 31] {
             for t in [0u32, 1, STAMP_TIME_MASK, u32::MAX] {
                 let s = Stamp::new(gen, t);
                 assert_eq!(Stamp::decode(s.encode()), s);
@@ -348,13 +389,29 @@ mod tests {
     fn next_bumps_generation_and_clears_episode() {
         let w = Word {
             kind: Kind::Probing,
-            gen: 1023,
+            gen: 31,
             admitted: 3,
-            successes: 2,
+            successes: 1,
+            failed: 1,
+            reopens: 2,
             streak: 7,
         };
+        assert_eq!(w.in_flight(), 1);
         let n = w.next(Kind::Closed);
         assert_eq!(n.gen, 0);
-        assert_eq!((n.admitted, n.successes, n.streak), (0, 0, 7));
+        assert_eq!(
+            (n.admitted, n.successes, n.failed, n.reopens, n.streak),
+            (0, 0, 0, 2, 7)
+        );
+    }
+
+    #[test]
+    fn reopens_saturate() {
+        let w = Word {
+            reopens: 7,
+            ..Word::INITIAL
+        };
+        assert_eq!(w.reopens_plus_one(), 7);
+        assert_eq!(Word::INITIAL.reopens_plus_one(), 1);
     }
 }

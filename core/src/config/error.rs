@@ -64,6 +64,40 @@ pub enum ConfigError {
     /// A retry budget's `retry_percent` and `min_per_second` are both 0: it
     /// would never allow a retry.
     BudgetAllowsNoRetry,
+    /// `reset_timeout_factor` is 0.
+    ResetTimeoutFactorZero,
+    /// `reset_timeout_factor` is above [`MAX_RESET_TIMEOUT_FACTOR`](crate::MAX_RESET_TIMEOUT_FACTOR).
+    ResetTimeoutFactorTooLarge,
+    /// `max_reset_timeout` is below `reset_timeout`.
+    MaxResetTimeoutBelowResetTimeout,
+    /// `max_reset_timeout` is above [`MAX_TIMEOUT_MS`](crate::MAX_TIMEOUT_MS).
+    MaxResetTimeoutTooLong,
+    /// `half_open_failure_rate` is not a percentage from 1 to 100.
+    HalfOpenFailureRateOutOfRange,
+    /// `successes_to_close` is set while `half_open_failure_rate` decides
+    /// the half-open episode.
+    SuccessesToCloseWithHalfOpenRate,
+    /// `failure_rate` is not a percentage from 1 to 100.
+    FailureRateOutOfRange,
+    /// `slow_call_rate` is not a percentage from 1 to 100.
+    SlowCallRateOutOfRange,
+    /// `slow_call_duration` is zero.
+    SlowCallDurationZero,
+    /// `slow_call_duration` is above [`MAX_TIMEOUT_MS`](crate::MAX_TIMEOUT_MS).
+    SlowCallDurationTooLong,
+    /// `failure_rate` or `slow_calls` is set without a `sliding_window`.
+    RatePolicyWithoutWindow,
+    /// A count window of 0 calls or more than [`MAX_WINDOW_CALLS`](crate::MAX_WINDOW_CALLS).
+    WindowCallsOutOfRange,
+    /// A time window shorter than 32 ms or longer than [`MAX_TIMEOUT_MS`](crate::MAX_TIMEOUT_MS).
+    WindowTimeOutOfRange,
+    /// The window's storage has no bucket or more than [`MAX_WINDOW_BUCKETS`](crate::MAX_WINDOW_BUCKETS).
+    WindowBucketsOutOfRange,
+    /// `minimum_calls` is 0.
+    MinimumCallsZero,
+    /// `minimum_calls` is larger than a count window: no rate could ever
+    /// open the breaker.
+    MinimumCallsAboveWindow,
 }
 
 impl ConfigError {
@@ -90,6 +124,22 @@ impl ConfigError {
             Self::RetryPercentAbove100 | Self::BudgetAllowsNoRetry => "retry_percent",
             Self::MaxRetriesZero | Self::MaxRetriesTooLarge => "max_retries",
             Self::MinPerSecondAboveMaxRetries => "min_per_second",
+            Self::ResetTimeoutFactorZero | Self::ResetTimeoutFactorTooLarge => {
+                "reset_timeout_factor"
+            }
+            Self::MaxResetTimeoutBelowResetTimeout | Self::MaxResetTimeoutTooLong => {
+                "max_reset_timeout"
+            }
+            Self::HalfOpenFailureRateOutOfRange => "half_open_failure_rate",
+            Self::SuccessesToCloseWithHalfOpenRate => "successes_to_close",
+            Self::FailureRateOutOfRange => "failure_rate",
+            Self::SlowCallRateOutOfRange => "slow_call_rate",
+            Self::SlowCallDurationZero | Self::SlowCallDurationTooLong => "slow_call_duration",
+            Self::RatePolicyWithoutWindow
+            | Self::WindowCallsOutOfRange
+            | Self::WindowTimeOutOfRange
+            | Self::WindowBucketsOutOfRange => "sliding_window",
+            Self::MinimumCallsZero | Self::MinimumCallsAboveWindow => "minimum_calls",
         }
     }
 
@@ -121,7 +171,7 @@ impl ConfigError {
             }
             Self::HalfOpenPermitsZero => "BreakerConfig.half_open_permits must be at least 1",
             Self::HalfOpenPermitsTooLarge => {
-                "BreakerConfig.half_open_permits must be at most 31 (MAX_HALF_OPEN_PERMITS)"
+                "BreakerConfig.half_open_permits must be at most 15 (MAX_HALF_OPEN_PERMITS)"
             }
             Self::SuccessesToCloseZero => "BreakerConfig.successes_to_close must be at least 1",
             Self::SuccessesToCloseAbovePermits => {
@@ -161,6 +211,50 @@ impl ConfigError {
             Self::BudgetAllowsNoRetry => {
                 "RetryBudgetConfig.retry_percent must be above 0 when min_per_second is 0 (the budget would never allow a retry)"
             }
+            Self::ResetTimeoutFactorZero => "BreakerConfig.reset_timeout_factor must be at least 1",
+            Self::ResetTimeoutFactorTooLarge => {
+                "BreakerConfig.reset_timeout_factor must be at most 16 (MAX_RESET_TIMEOUT_FACTOR)"
+            }
+            Self::MaxResetTimeoutBelowResetTimeout => {
+                "BreakerConfig.max_reset_timeout must not be below reset_timeout"
+            }
+            Self::MaxResetTimeoutTooLong => {
+                "BreakerConfig.max_reset_timeout must be at most 134217727 ms, about 37 h (MAX_TIMEOUT_MS)"
+            }
+            Self::HalfOpenFailureRateOutOfRange => {
+                "BreakerConfig.half_open_failure_rate must be a percentage from 1 to 100"
+            }
+            Self::SuccessesToCloseWithHalfOpenRate => {
+                "BreakerConfig.successes_to_close must not be set when half_open_failure_rate decides the half-open episode"
+            }
+            Self::FailureRateOutOfRange => {
+                "BreakerConfig.failure_rate must be a percentage from 1 to 100"
+            }
+            Self::SlowCallRateOutOfRange => {
+                "BreakerConfig.slow_call_rate must be a percentage from 1 to 100"
+            }
+            Self::SlowCallDurationZero => {
+                "BreakerConfig.slow_call_duration must be greater than zero"
+            }
+            Self::SlowCallDurationTooLong => {
+                "BreakerConfig.slow_call_duration must be at most 134217727 ms, about 37 h (MAX_TIMEOUT_MS)"
+            }
+            Self::RatePolicyWithoutWindow => {
+                "BreakerConfig.sliding_window is required by failure_rate and slow_calls"
+            }
+            Self::WindowCallsOutOfRange => {
+                "BreakerConfig.sliding_window must count 1 to 8191 calls (MAX_WINDOW_CALLS)"
+            }
+            Self::WindowTimeOutOfRange => {
+                "BreakerConfig.sliding_window must span 32 ms to 134217727 ms (MAX_TIMEOUT_MS)"
+            }
+            Self::WindowBucketsOutOfRange => {
+                "BreakerConfig.sliding_window storage must have 1 to 32 buckets (MAX_WINDOW_BUCKETS)"
+            }
+            Self::MinimumCallsZero => "BreakerConfig.minimum_calls must be at least 1",
+            Self::MinimumCallsAboveWindow => {
+                "BreakerConfig.minimum_calls must not exceed a count sliding_window's calls"
+            }
         }
     }
 }
@@ -181,7 +275,7 @@ mod tests {
     use super::ConfigError::*;
     use crate::limits::{
         MAX_BUDGET_RETRIES, MAX_DELAY_MS, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS,
-        MAX_TIMEOUT_MS,
+        MAX_RESET_TIMEOUT_FACTOR, MAX_TIMEOUT_MS, MAX_WINDOW_BUCKETS, MAX_WINDOW_CALLS,
     };
 
     #[test]
@@ -196,6 +290,12 @@ mod tests {
             (MaxDelayTooLong, MAX_DELAY_MS),
             (DeadlineTooLong, MAX_DELAY_MS),
             (MaxRetriesTooLarge, MAX_BUDGET_RETRIES),
+            (ResetTimeoutFactorTooLarge, MAX_RESET_TIMEOUT_FACTOR),
+            (MaxResetTimeoutTooLong, MAX_TIMEOUT_MS),
+            (SlowCallDurationTooLong, MAX_TIMEOUT_MS),
+            (WindowCallsOutOfRange, MAX_WINDOW_CALLS),
+            (WindowTimeOutOfRange, MAX_TIMEOUT_MS),
+            (WindowBucketsOutOfRange, MAX_WINDOW_BUCKETS as u32),
         ];
         for (e, limit) in quoted {
             assert!(

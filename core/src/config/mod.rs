@@ -5,11 +5,13 @@ mod breaker;
 mod budget;
 mod error;
 mod retry;
+mod window;
 
 pub use self::breaker::{AbandonedPermit, BreakerConfig};
 pub use self::budget::RetryBudgetConfig;
 pub use self::error::ConfigError;
 pub use self::retry::{BackoffFactor, Jitter, RetryConfig};
+pub use self::window::{SlidingWindow, Window};
 
 /// A configuration that passed validation. Only `validate()` makes one, so a
 /// breaker or retry can never run with an invalid configuration.

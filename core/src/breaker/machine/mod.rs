@@ -6,8 +6,9 @@
 
 use super::word::{Kind, Stamp, Word, MAX_TIMEOUT_MS};
 use crate::clock::Duration;
-use crate::config::BreakerConfig;
+use crate::config::{BreakerConfig, SlidingWindow};
 use crate::event::{Cause, State};
+use crate::window::WindowCounts;
 
 /// What a decision has read besides the word: the stamp, then a clock
 /// reading taken *after* that stamp was loaded. The order matters: a reading
@@ -94,6 +95,23 @@ pub(crate) struct Limits {
     pub(crate) half_open_ms: u32,
     pub(crate) permits: u32,
     pub(crate) to_close: u32,
+    /// Growth of the open time per consecutive reopen (1: none), and its cap.
+    pub(crate) reset_factor: u32,
+    pub(crate) max_reset_ms: u32,
+    /// A rate-decided half-open episode's failure percentage (0: off, any
+    /// failed probe reopens).
+    pub(crate) half_open_rate: u32,
+    /// The sliding window's buckets in use (0: no window) and what one
+    /// spans: calls, or milliseconds when `by_time`.
+    pub(crate) window_buckets: u32,
+    pub(crate) window_unit: u32,
+    pub(crate) window_by_time: bool,
+    pub(crate) minimum_calls: u32,
+    /// The window's failure and slow-call percentages (0: off) and the
+    /// slow-call duration in ms (0: off; then no call is timed).
+    pub(crate) failure_rate: u32,
+    pub(crate) slow_rate: u32,
+    pub(crate) slow_ms: u32,
 }
 
 impl Limits {
@@ -105,7 +123,59 @@ impl Limits {
             half_open_ms: cfg.half_open_timeout.as_ticks(),
             permits: cfg.half_open_permits,
             to_close: cfg.effective_successes_to_close(),
+            reset_factor: cfg.reset_timeout_factor,
+            max_reset_ms: match cfg.max_reset_timeout {
+                Some(max) => max.as_ticks(),
+                None => MAX_TIMEOUT_MS,
+            },
+            half_open_rate: match cfg.half_open_failure_rate {
+                Some(p) => p,
+                None => 0,
+            },
+            window_buckets: match cfg.window {
+                Some(w) => w.plan().0,
+                None => 0,
+            },
+            window_unit: match cfg.window {
+                Some(w) => w.plan().1,
+                None => 1,
+            },
+            window_by_time: matches!(
+                cfg.window,
+                Some(crate::config::Window {
+                    size: SlidingWindow::Time(_),
+                    ..
+                })
+            ),
+            minimum_calls: cfg.minimum_calls,
+            failure_rate: match cfg.failure_rate {
+                Some(p) => p,
+                None => 0,
+            },
+            slow_rate: cfg.slow_call_rate,
+            slow_ms: match cfg.slow_call_duration {
+                Some(d) => d.as_ticks(),
+                None => 0,
+            },
         }
+    }
+
+    /// How long the breaker stays OPEN after `reopens` consecutive reopens:
+    /// `reset_timeout × factor^reopens`, capped (never below
+    /// `reset_timeout`, never above [`MAX_TIMEOUT_MS`]).
+    #[inline]
+    pub(crate) const fn open_ms(&self, reopens: u8) -> u32 {
+        let mut t = self.reset_ms;
+        let mut i = 0;
+        while i < reopens && self.reset_factor > 1 {
+            let grown = t as u64 * self.reset_factor as u64;
+            if grown >= self.max_reset_ms as u64 {
+                return self.max_reset_ms;
+            }
+            t = grown as u32;
+            i += 1;
+        }
+        t
     }
 }
 
@@ -136,8 +206,9 @@ pub(crate) const fn decide_deadline(w: Word, seen: Seen, l: &Limits) -> Option<S
         return None;
     }
     let since = seen.stamp.since(seen.now);
+    let open_ms = l.open_ms(w.reopens);
     match w.kind {
-        Kind::Open if since >= l.reset_ms => Some(Step {
+        Kind::Open if since >= open_ms => Some(Step {
             // Same generation: no permit was admitted while OPEN, so there is
             // nothing to invalidate, and the stamp stays valid for HALF_OPEN.
             to: Word {
@@ -145,10 +216,10 @@ pub(crate) const fn decide_deadline(w: Word, seen: Seen, l: &Limits) -> Option<S
                 ..w
             },
             cause: Some(Cause::ResetTimeout),
-            at: passed_at(since, l.reset_ms, seen.now),
+            at: passed_at(since, open_ms, seen.now),
         }),
-        Kind::Probing if w.admitted > w.successes && since >= l.half_open_ms => Some(Step {
-            to: w.next(Kind::Open),
+        Kind::Probing if w.in_flight() > 0 && since >= l.half_open_ms => Some(Step {
+            to: reopened(w),
             cause: Some(Cause::HalfOpenTimeout),
             at: passed_at(since, l.half_open_ms, seen.now),
         }),
@@ -187,6 +258,7 @@ pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> D
                 kind: Kind::Probing,
                 admitted: 1,
                 successes: 0,
+                failed: 0,
                 ..w
             };
             admit_first_in_flight(to, seen.now)
@@ -197,12 +269,13 @@ pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> D
                 Err(first) => return first,
             };
             if let Kind::Open = w.kind {
+                let open_ms = l.open_ms(w.reopens);
                 let left = if seen.stamp.belongs_to(w.gen) {
-                    l.reset_ms - seen.stamp.since(seen.now)
+                    open_ms - seen.stamp.since(seen.now)
                 } else {
                     // The opener has not published its time yet: at most a
-                    // whole reset_timeout is left.
-                    l.reset_ms
+                    // whole open time is left.
+                    open_ms
                 };
                 return Decision::Done(Err((State::Open, Some(Duration::from_ticks(left)))));
             }
@@ -213,7 +286,7 @@ pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> D
                 admitted: w.admitted + 1,
                 ..w
             };
-            if w.admitted > w.successes {
+            if w.in_flight() > 0 {
                 return Decision::Write(to, Ok(w.gen));
             }
             // No probe in flight: this admission restarts half_open_timeout.
@@ -284,7 +357,7 @@ pub(crate) const fn decide_outcome(
             }
         },
         Kind::Probing => {
-            if w.admitted <= w.successes {
+            if w.in_flight() == 0 {
                 return Decision::Done(());
             }
             // A result that arrives after half_open_timeout expired is late:
@@ -293,6 +366,9 @@ pub(crate) const fn decide_outcome(
                 Ok(seen) => seen,
                 Err(first) => return first,
             };
+            if l.half_open_rate > 0 {
+                return decide_probe_by_rate(w, seen, effect, l);
+            }
             match effect {
                 Effect::Release => Decision::Write(
                     Word {
@@ -309,30 +385,14 @@ pub(crate) const fn decide_outcome(
                     },
                     (),
                 ),
-                Effect::Success => {
-                    let mut to = w.next(Kind::Closed);
-                    to.streak = 0;
-                    Decision::Step(
-                        Step {
-                            to,
-                            cause: Some(Cause::ProbesSucceeded),
-                            at: seen.now,
-                        },
-                        (),
-                    )
-                }
-                Effect::Failure => {
-                    let mut to = w.next(Kind::Open);
-                    to.streak = w.streak_plus_one();
-                    Decision::Step(
-                        Step {
-                            to,
-                            cause: Some(Cause::ProbeFailed),
-                            at: seen.now,
-                        },
-                        (),
-                    )
-                }
+                Effect::Success => close(w, seen.now),
+                Effect::Failure => reopen(
+                    Word {
+                        streak: w.streak_plus_one(),
+                        ..w
+                    },
+                    seen.now,
+                ),
             }
         }
         // No permit is ever admitted in these generations (OPEN and
@@ -340,6 +400,139 @@ pub(crate) const fn decide_outcome(
         // everything), so a matching generation is a wrapped stale permit.
         Kind::Open | Kind::HalfOpen | Kind::ForcedOpen => Decision::Done(()),
     }
+}
+
+/// A probe's result in a rate-decided episode: count it, and once every
+/// permitted probe has reported, reopen if the failed share reached the
+/// rate, close otherwise.
+#[inline]
+const fn decide_probe_by_rate(w: Word, seen: Seen, effect: Effect, l: &Limits) -> Decision<()> {
+    let w = match effect {
+        Effect::Release => {
+            return Decision::Write(
+                Word {
+                    admitted: w.admitted - 1,
+                    ..w
+                },
+                (),
+            )
+        }
+        Effect::Success => Word {
+            successes: w.successes + 1,
+            streak: 0,
+            ..w
+        },
+        Effect::Failure => Word {
+            failed: w.failed + 1,
+            streak: w.streak_plus_one(),
+            ..w
+        },
+    };
+    let reported = (w.successes + w.failed) as u32;
+    if reported < l.permits {
+        return Decision::Write(w, ());
+    }
+    if rate_reached(w.failed as u32, reported, l.half_open_rate) {
+        reopen(w, seen.now)
+    } else {
+        close(w, seen.now)
+    }
+}
+
+/// What the window's counts call for: a rate policy's cause to open, or
+/// nothing (fewer than `minimum_calls` outcomes, or every rate under its
+/// threshold). The failure rate is checked first.
+#[inline]
+pub(crate) const fn window_verdict(c: WindowCounts, l: &Limits) -> Option<Cause> {
+    if l.failure_rate > 0
+        && c.calls >= l.minimum_calls
+        && rate_reached(c.failures, c.calls, l.failure_rate)
+    {
+        return Some(Cause::FailureRate);
+    }
+    if l.slow_ms > 0 && c.timed >= l.minimum_calls && rate_reached(c.slow, c.timed, l.slow_rate) {
+        return Some(Cause::SlowCallRate);
+    }
+    None
+}
+
+/// Whether a call that started at `started` and ended at `now` was slow. A
+/// clock that stepped back in between reads as a fast call.
+#[inline]
+pub(crate) const fn is_slow(started: u32, now: u32, slow_ms: u32) -> bool {
+    let took = now.wrapping_sub(started);
+    took <= i32::MAX as u32 && took >= slow_ms
+}
+
+/// Whether `hits` out of `calls` is `percent` % or more (inclusive).
+#[inline]
+pub(crate) const fn rate_reached(hits: u32, calls: u32, percent: u32) -> bool {
+    hits as u64 * 100 >= percent as u64 * calls as u64
+}
+
+/// The half-open episode failed: OPEN again, one more reopen in a row.
+#[inline]
+const fn reopened(w: Word) -> Word {
+    let mut to = w.next(Kind::Open);
+    to.reopens = w.reopens_plus_one();
+    to
+}
+
+/// The half-open episode failed at `now`.
+#[inline]
+const fn reopen(w: Word, now: u32) -> Decision<()> {
+    Decision::Step(
+        Step {
+            to: reopened(w),
+            cause: Some(Cause::ProbeFailed),
+            at: now,
+        },
+        (),
+    )
+}
+
+/// The half-open episode succeeded at `now`: CLOSED, streak and reopens
+/// cleared.
+#[inline]
+const fn close(w: Word, now: u32) -> Decision<()> {
+    let mut to = w.next(Kind::Closed);
+    to.streak = 0;
+    to.reopens = 0;
+    Decision::Step(
+        Step {
+            to,
+            cause: Some(Cause::ProbesSucceeded),
+            at: now,
+        },
+        (),
+    )
+}
+
+/// A rate policy found its window over the threshold (`cause` says which)
+/// after an outcome of a permit of generation `gen`: open, if the breaker
+/// is still CLOSED in that generation (a transition in between already
+/// decided, and a window read across it proves nothing).
+#[inline]
+pub(crate) const fn decide_rate_trip(
+    w: Word,
+    seen: Option<Seen>,
+    gen: u16,
+    cause: Cause,
+) -> Decision<()> {
+    if w.gen != gen || !matches!(w.kind, Kind::Closed) {
+        return Decision::Done(());
+    }
+    let Some(seen) = seen else {
+        return Decision::NeedClock;
+    };
+    Decision::Step(
+        Step {
+            to: w.next(Kind::Open),
+            cause: Some(cause),
+            at: seen.now,
+        },
+        (),
+    )
 }
 
 /// What a manual command does. Deadlines come first: a breaker whose
@@ -374,6 +567,9 @@ pub(crate) const fn decide_command(
         return Decision::NeedClock;
     };
     let mut to = w.next(kind);
+    // A manual command ends any run of reopens: the next opening starts
+    // from reset_timeout again.
+    to.reopens = 0;
     if let Command::Reset = cmd {
         to.streak = 0;
     }

@@ -1,0 +1,101 @@
+//! The breaker's side of the rate policies: each outcome of a current
+//! CLOSED permit into the sliding window, the verdict over it, and the
+//! window's success rate for snapshots. Off (and never reached) without a
+//! window.
+
+use super::machine::{decide_rate_trip, is_slow, window_verdict};
+use super::word::Kind;
+use super::CircuitBreaker;
+use crate::clock::Clock;
+use crate::event::Observer;
+use crate::metrics::SuccessRate;
+use crate::window::WindowStorage;
+
+impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+    #[inline]
+    fn window(&self) -> Option<WindowStorage> {
+        self.config.get().window.map(|w| w.storage)
+    }
+
+    /// The clock reading a call starts with, when the slow-call policy needs
+    /// one (no clock is read otherwise).
+    #[inline(always)]
+    pub(super) fn call_started(&self) -> Option<u32> {
+        if self.limits.slow_ms != 0 {
+            Some(self.now_millis())
+        } else {
+            None
+        }
+    }
+
+    /// Records an outcome of a permit of generation `gen` in the window, if
+    /// the breaker is still CLOSED in that generation, and opens it if a
+    /// rate policy says so. Ignored outcomes never get here.
+    #[inline(never)]
+    pub(super) fn to_window(&self, gen: u16, failed: bool, started: Option<u32>) {
+        let Some(storage) = self.window() else {
+            return;
+        };
+        let w = self.load_word();
+        if w.gen != gen || !matches!(w.kind, Kind::Closed) {
+            // An outcome from before the last transition, or while the
+            // breaker is not CLOSED: the window is for CLOSED traffic.
+            return;
+        }
+        let l = &self.limits;
+        let (epoch, now) = if l.window_by_time {
+            let now = self.now_millis();
+            (now / l.window_unit, Some(now))
+        } else {
+            (storage.next_call() / l.window_unit, None)
+        };
+        let slow = match started {
+            Some(t0) if l.slow_ms != 0 => {
+                let end = match now {
+                    Some(now) => now,
+                    None => self.now_millis(),
+                };
+                Some(is_slow(t0, end, l.slow_ms))
+            }
+            _ => None,
+        };
+        storage.record(epoch, l.window_buckets, failed, slow);
+        let counts = storage.counts(epoch, l.window_buckets);
+        if let Some(cause) = window_verdict(counts, l) {
+            self.drive(self.load_word(), |w, seen| {
+                decide_rate_trip(w, seen, gen, cause)
+            });
+        }
+    }
+
+    /// Empties the window (on entering CLOSED, and on `reset_stats()`).
+    pub(super) fn clear_window(&self) {
+        if let Some(storage) = self.window() {
+            storage.clear();
+        }
+    }
+
+    /// The window's success rate at `now` (`None` without a window, or with
+    /// no outcome in it).
+    pub(super) fn window_success_rate(&self, now: u32) -> Option<Option<SuccessRate>> {
+        let storage = self.window()?;
+        let l = &self.limits;
+        let epoch = if l.window_by_time {
+            now / l.window_unit
+        } else {
+            match storage.calls_numbered() {
+                0 => return Some(None),
+                n => (n - 1) / l.window_unit,
+            }
+        };
+        let c = storage.counts(epoch, l.window_buckets);
+        Some(if c.calls == 0 {
+            None
+        } else {
+            Some(SuccessRate {
+                successes: u64::from(c.calls - c.failures),
+                calls: u64::from(c.calls),
+            })
+        })
+    }
+}
