@@ -429,7 +429,7 @@ impl BreakerConfig {
                 if n == 0 || n > MAX_WINDOW_CALLS {
                     return Err(ConfigError::WindowCallsOutOfRange);
                 }
-                if self.minimum_calls > n {
+                if rates && self.minimum_calls > n {
                     return Err(ConfigError::MinimumCallsAboveWindow);
                 }
             }

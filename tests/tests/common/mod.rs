@@ -71,3 +71,9 @@ pub fn half_open(
     clock.advance(reset);
     b
 }
+
+/// The storage of a fresh window of `B` buckets (leaked: a window is
+/// `'static`, as beside a `static` breaker).
+pub fn window<const B: usize>() -> totem_core::WindowStorage {
+    Box::leak(Box::new(totem_core::RateWindow::<B>::new())).storage()
+}
