@@ -6,9 +6,9 @@
 // The widths of the breaker word's fields (drawn in `breaker::word`): they
 // sum to 32, and each sets one of the limits below.
 pub(crate) const KIND_BITS: u32 = 3;
-pub(crate) const GEN_BITS: u32 = 5;
+pub(crate) const GEN_BITS: u32 = 6;
 pub(crate) const SLOT_BITS: u32 = 4;
-pub(crate) const REOPEN_BITS: u32 = 3;
+pub(crate) const REOPEN_BITS: u32 = 2;
 pub(crate) const STREAK_BITS: u32 = 9;
 /// Bits of time in a stamp (the rest is a 4-bit generation tag).
 pub(crate) const STAMP_TIME_BITS: u32 = 28;
@@ -40,7 +40,7 @@ pub const MAX_FAILURE_THRESHOLD: u32 = (1 << STREAK_BITS) - 1;
 /// probe in flight, or drives nothing.
 ///
 /// ```
-/// assert_eq!(totem_core::GENERATIONS, 32);
+/// assert_eq!(totem_core::GENERATIONS, 64);
 /// ```
 pub const GENERATIONS: u32 = 1 << GEN_BITS;
 
@@ -58,12 +58,12 @@ pub const GENERATIONS: u32 = 1 << GEN_BITS;
 pub const MAX_TIMEOUT_MS: u32 = (1 << (STAMP_TIME_BITS - 1)) - 1;
 
 /// How many consecutive reopens grow the open time: the reopen count is a
-/// 3-bit field of the breaker word, so `reset_timeout × factor^n` grows for
-/// the first 7 reopens and then stays (it is capped by
-/// `max_reset_timeout` anyway).
+/// 2-bit field of the breaker word, so `reset_timeout × factor^n` grows for
+/// the first 3 reopens and then stays (a factor up to 16 reaches 4096×
+/// `reset_timeout` by then; `max_reset_timeout` caps it anyway).
 ///
 /// ```
-/// assert_eq!(totem_core::MAX_REOPENS_COUNTED, 7);
+/// assert_eq!(totem_core::MAX_REOPENS_COUNTED, 3);
 /// ```
 pub const MAX_REOPENS_COUNTED: u32 = (1 << REOPEN_BITS) - 1;
 

@@ -189,7 +189,7 @@ fn a_stale_result_at_the_wrap_resolves_a_probe_as_it_would() {
 
 #[test]
 fn the_generation_bound_is_documented() {
-    // 5 bits (the rest of the word holds the policies' counts): a permit
-    // held across exactly 32 generations is taken for current.
-    assert_eq!(totem_core::GENERATIONS, 32);
+    // 6 bits (the rest of the word holds the policies' counts): a permit
+    // held across exactly 64 generations is taken for current.
+    assert_eq!(totem_core::GENERATIONS, 64);
 }

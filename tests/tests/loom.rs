@@ -1,6 +1,7 @@
 //! loom models of every concurrent transition of the breaker, of the retry
 //! budget (model 9, with its teeth: the same race fails a budget that
-//! checks, then subtracts) and of the log throttle. Each model asserts its
+//! checks, then subtracts), of the sliding window (model 10) and of the log
+//! throttle. Each model asserts its
 //! invariant in every interleaving loom explores.
 //!
 //! loom 0.7 can miss interleavings after a redundant load (the stamp is
@@ -20,7 +21,8 @@ use std::sync::{Arc, Mutex};
 use loom::thread;
 use totem_core::{
     AbandonedPermit, BreakerConfig, BreakerSnapshot, Cause, CircuitBreaker, Duration, Event,
-    Instant, Observer, RetryBudget, RetryBudgetConfig, State, Throttle, Transition,
+    Instant, Observer, RateWindow, RetryBudget, RetryBudgetConfig, SlidingWindow, State, Throttle,
+    Transition, WindowStorage,
 };
 
 /// Collects events. A std `Mutex` on purpose: it is never contended inside
@@ -590,5 +592,102 @@ fn model_throttle_one_passes_per_interval() {
         assert_eq!(passed.len(), 1, "exactly one passes");
         let next = t.admit(Instant::from_ticks(15)).expect("a new interval");
         assert_eq!(passed[0] + next, 2, "two held back, each reported once");
+    });
+}
+
+/// A count window of the last 2 calls, one call per bucket, for one loom
+/// execution (leaked, as the breaker is).
+fn window_of_two() -> WindowStorage {
+    Box::leak(Box::new(RateWindow::<2>::new())).storage()
+}
+
+fn record(b: &Breaker, failed: bool) {
+    let p = b.try_acquire().unwrap();
+    if failed {
+        p.failure()
+    } else {
+        p.success()
+    }
+}
+
+/// Model 10: two successes race into a count window of two that already
+/// holds two failures, while a snapshot reads it. No read counts more than
+/// the window holds; once they have landed, the window is exactly the last
+/// two calls (both successes): the failures were evicted, whichever order
+/// the racers were numbered and landed in.
+#[test]
+fn model_10_count_window_is_exact_once_racing_outcomes_land() {
+    loom::model(|| {
+        let (b, _log) = breaker(
+            BreakerConfig::new("w").sliding_window(SlidingWindow::Calls(2), window_of_two()),
+        );
+        record(b, true);
+        record(b, true);
+        let racer = thread::spawn(move || record(b, false));
+        let reader = thread::spawn(move || {
+            // Two racers in flight may each hide their bucket: a read can
+            // find the window empty, never fuller than two.
+            if let Some(r) = b.snapshot().success_rate {
+                assert!(r.calls <= 2, "{r:?}");
+            }
+        });
+        record(b, false);
+        racer.join().unwrap();
+        reader.join().unwrap();
+        let r = b.snapshot().success_rate.unwrap();
+        assert_eq!((r.successes, r.calls), (2, 2));
+    });
+}
+
+/// Model 10, the trip: two failures race into a window of two that holds a
+/// success, with a failure rate of 100 %. Whatever the interleaving, one of
+/// them sees the window full of failures (the window's accesses share one
+/// total order): the breaker opens, once, for the failure rate.
+#[test]
+fn model_10_a_window_over_its_threshold_opens_once() {
+    loom::model(|| {
+        let (b, log) = breaker(
+            BreakerConfig::new("w")
+                .failure_threshold(511)
+                .sliding_window(SlidingWindow::Calls(2), window_of_two())
+                .failure_rate(100)
+                .minimum_calls(2),
+        );
+        record(b, false);
+        let racer = thread::spawn(move || record(b, true));
+        record(b, true);
+        racer.join().unwrap();
+        assert_eq!(b.state(), State::Open);
+        let t = log.transitions();
+        assert_eq!(t.len(), 1, "{t:?}");
+        assert_eq!(t[0].cause, Cause::FailureRate);
+    });
+}
+
+/// Model 10's teeth: the trip race on a window that judges without the
+/// fence (each recorder writes its bucket, then reads the other's with
+/// acquire/release alone): loom finds the interleaving in which each misses
+/// the other's failure, and a window full of failures opens nothing.
+#[test]
+#[should_panic(expected = "missed")]
+fn model_10_teeth_a_window_without_the_fence_misses_the_trip() {
+    use loom::sync::atomic::{AtomicBool, AtomicU32};
+    loom::model(|| {
+        let buckets: &'static [AtomicU32; 2] =
+            Box::leak(Box::new([AtomicU32::new(0), AtomicU32::new(0)]));
+        let tripped: &'static AtomicBool = Box::leak(Box::new(AtomicBool::new(false)));
+        let fail_into = move |mine: usize| {
+            buckets[mine].store(1, Ordering::Release);
+            if buckets[1 - mine].load(Ordering::Acquire) == 1 {
+                tripped.store(true, Ordering::Relaxed);
+            }
+        };
+        let racer = thread::spawn(move || fail_into(0));
+        fail_into(1);
+        racer.join().unwrap();
+        assert!(
+            tripped.load(Ordering::Relaxed),
+            "missed: both failed, nobody tripped"
+        );
     });
 }

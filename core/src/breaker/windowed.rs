@@ -59,8 +59,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             }
             _ => None,
         };
-        storage.record(epoch, l.window_buckets, failed, slow);
-        let counts = storage.counts(epoch, l.window_buckets);
+        let counts = storage.record_and_count(epoch, l.window_buckets, failed, slow);
         if let Some(cause) = window_verdict(counts, l) {
             self.drive(self.load_word(), |w, seen| {
                 decide_rate_trip(w, seen, gen, cause)

@@ -6,15 +6,15 @@
 //! ```text
 //! word: authoritative; every transition is one CAS on it
 //!
-//!  31        23 22   20 19    16 15    12 11     8 7           3 2      0
-//! +------------+-------+--------+--------+--------+-------------+--------+
-//! | streak (9) |reopen3|failed 4|succ. 4 |admit. 4|  gen (5)    |kind (3)|
-//! +------------+-------+--------+--------+--------+-------------+--------+
+//!  31        23 22 21 20    17 16    13 12     9 8           3 2      0
+//! +------------+-----+--------+--------+--------+-------------+--------+
+//! | streak (9) |reop.|failed 4|succ. 4 |admit. 4|  gen (6)    |kind (3)|
+//! +------------+-----+--------+--------+--------+-------------+--------+
 //!
 //!   kind        0 Closed, 1 Open, 2 HalfOpen (no probe yet this episode),
 //!               3 Probing (half-open, a probe admitted), 4 ForcedOpen,
 //!               5 Disabled
-//!   gen         generation: +1 (mod 32) on every state change except
+//!   gen         generation: +1 (mod 64) on every state change except
 //!               OPEN → HALF_OPEN (nothing is admitted while OPEN), and on a
 //!               half-open probe admitted while no other is in flight; a
 //!               permit remembers it, so a result from an earlier generation
@@ -26,12 +26,12 @@
 //!               successes + failed never pass admitted, and the difference
 //!               is the probes in flight
 //!   reopen      consecutive reopens (failed episode or half-open timeout)
-//!               since the breaker last closed, saturating at 7: the open
+//!               since the breaker last closed, saturating at 3: the open
 //!               time grows with it
 //!   streak      consecutive failures, saturating at 511
 //!
 //! The generation is as narrow as the policies' fields leave it. A result
-//! held across exactly a multiple of 32 generations is taken for a current
+//! held across exactly a multiple of 64 generations is taken for a current
 //! one; no finite tag can prevent that. It can do no harm to the word: in a
 //! half-open episode with no probe in flight it drives nothing, and
 //! otherwise it resolves one of the probes in flight as that probe would
@@ -297,11 +297,11 @@ mod tests {
             Kind::Disabled,
         ];
         for kind in kinds {
-            for gen in [0u16, 1, 16, 31] {
+            for gen in [0u16, 1, 32, 63] {
                 for admitted in [0u8, 1, 15] {
                     for successes in [0u8, 1, 15] {
                         for failed in [0u8, 1, 15] {
-                            for reopens in [0u8, 1, 7] {
+                            for reopens in [0u8, 1, 3] {
                                 for streak in [0u16, 1, 510, 511] {
                                     let w = Word {
                                         kind,
@@ -327,11 +327,11 @@ mod tests {
         assert_eq!(STREAK_SHIFT + STREAK_BITS, 32);
         let all = Word {
             kind: Kind::Disabled,
-            gen: 31,
+            gen: 63,
             admitted: 15,
             successes: 15,
             failed: 15,
-            reopens: 7,
+            reopens: 3,
             streak: 511,
         };
         let streak_only = Word {
@@ -345,7 +345,7 @@ mod tests {
 
     #[test]
     fn stamp_round_trips() {
-        for gen in [0u16, 15, 16, 31] {
+        for gen in [0u16, 15, 16, 63] {
             for t in [0u32, 1, STAMP_TIME_MASK, u32::MAX] {
                 let s = Stamp::new(gen, t);
                 assert_eq!(Stamp::decode(s.encode()), s);
@@ -389,7 +389,7 @@ mod tests {
     fn next_bumps_generation_and_clears_episode() {
         let w = Word {
             kind: Kind::Probing,
-            gen: 31,
+            gen: 63,
             admitted: 3,
             successes: 1,
             failed: 1,
@@ -408,10 +408,10 @@ mod tests {
     #[test]
     fn reopens_saturate() {
         let w = Word {
-            reopens: 7,
+            reopens: 3,
             ..Word::INITIAL
         };
-        assert_eq!(w.reopens_plus_one(), 7);
+        assert_eq!(w.reopens_plus_one(), 3);
         assert_eq!(Word::INITIAL.reopens_plus_one(), 1);
     }
 }

@@ -9,19 +9,33 @@
 //! them). A reader sums the buckets of the latest epochs. Every step is one
 //! RMW on one 32-bit word, so a window is lock-free on a Cortex-M4.
 //!
-//! Exactness (the loom model `window` checks it): once the outcomes racing
-//! a read have landed, the window holds exactly the outcomes of its epochs.
-//! While they race, a read misses at most the outcomes still in flight (one
-//! per recording thread) and never counts an outcome twice or in the wrong
-//! epoch. An outcome whose bucket has already moved on to a newer epoch is
-//! dropped (it is older than the window by then), and so is one that races
-//! the restart of a bucket left idle for 32 epochs or more.
+//! Exactness (loom model 10 checks it): once the outcomes racing a read
+//! have landed, the window holds exactly the outcomes of its epochs (for a
+//! count window of one call per bucket: exactly the last N calls, in the
+//! order they were numbered). While they race, a read misses at most the
+//! outcomes still in flight (one per recording thread) and never counts an
+//! outcome twice or in the wrong epoch. An outcome whose bucket has already
+//! moved on to a newer epoch is dropped (it is older than the window by
+//! then), and so is one that races the restart of a bucket left idle for 32
+//! epochs or more.
+//!
+//! A recorder that judges the window ([`record_and_count`]) puts a `SeqCst`
+//! fence between its writes and its reads, and judges the window that ends
+//! at the newest epoch it finds (not its own): of outcomes racing each
+//! other, one then reads all the others in the window they all reach, so a
+//! window over its threshold is always seen by at least one recorder, which
+//! opens the breaker. Without the fence two recorders could each miss the
+//! other's outcome (store buffering); judged at its own epoch, an older
+//! recorder that sees a newer one's outcome would look past it. Either way
+//! neither would trip.
+//!
+//! [`record_and_count`]: WindowStorage::record_and_count
 
 mod bucket;
 
 use self::bucket::{decide_add, epoch_should_move, far_apart, tag_of, Count};
 use crate::limits::MAX_WINDOW_BUCKETS;
-use crate::primitive::{const_fn, AtomicU32, Ordering};
+use crate::primitive::{const_fn, fence, AtomicU32, Ordering};
 
 /// One interval's counts: failures and slow calls, each with the calls
 /// they are out of, and the epoch they belong to.
@@ -209,6 +223,38 @@ impl WindowStorage {
                 Err(actual) => current = actual,
             }
         }
+    }
+
+    /// Records an outcome (as [`record`](Self::record)), then reads the
+    /// window it lands in, to judge it.
+    pub(crate) fn record_and_count(
+        &self,
+        epoch: u32,
+        n: u32,
+        failed: bool,
+        slow: Option<bool>,
+    ) -> WindowCounts {
+        self.record(epoch, n, failed, slow);
+        // ORDERING: a SeqCst fence between our writes and our reads, paired
+        // with the same fence of every other recorder: of two racing
+        // recorders, at least one reads the other's outcome (see the module
+        // doc).
+        fence(Ordering::SeqCst);
+        self.counts(self.newest_epoch(epoch), n)
+    }
+
+    /// The newest epoch a bucket holds, if newer than `epoch` (by less
+    /// than the tags can tell: a far one is a clock that stepped back), or
+    /// `epoch`.
+    fn newest_epoch(&self, epoch: u32) -> u32 {
+        let mut newest = epoch;
+        for b in self.buckets {
+            let e = b.epoch.load(Ordering::Relaxed);
+            if e != newest && !far_apart(e, epoch) && e.wrapping_sub(newest) <= u32::MAX / 2 {
+                newest = e;
+            }
+        }
+        newest
     }
 
     /// The counts of the `n` epochs ending at `epoch`.
