@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use totem_core::State;
 
 use super::log::{Answer, Call};
-use super::report::Replayed;
+use super::report::{duration, Replayed};
 
 /// Points per line of the failure rate and the rejections.
 const BUCKETS: u64 = 200;
@@ -43,7 +43,11 @@ fn draw_into(
     };
     let x = |ms: u64| ms as f64 / unit_ms;
     let x_range = 0.0..x(end_ms);
-    let bucket_ms = end_ms.div_ceil(BUCKETS).max(1);
+    let bucket_ms = match end_ms.div_ceil(BUCKETS).max(1) {
+        // Whole seconds read better in the caption.
+        b if b > 1_000 => b.div_ceil(1_000) * 1_000,
+        b => b,
+    };
     let buckets = end_ms.div_ceil(bucket_ms) as usize;
     let mid = |b: usize| x(b as u64 * bucket_ms + bucket_ms / 2);
 
@@ -133,14 +137,19 @@ fn draw_into(
     let most = rejected.iter().flatten().copied().max().unwrap_or(0).max(1);
     let mut rejections = ChartBuilder::on(&panels[2])
         .caption(
-            format!("rejections per {} ms", bucket_ms),
+            format!("rejections per {}", duration(bucket_ms)),
             ("sans-serif", 16),
         )
         .margin(8)
         .x_label_area_size(28)
         .y_label_area_size(80)
         .build_cartesian_2d(x_range, 0f64..(most as f64 * 1.1))?;
-    rejections.configure_mesh().x_desc(unit).draw()?;
+    rejections
+        .configure_mesh()
+        .y_labels(5)
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .x_desc(unit)
+        .draw()?;
     for (i, (r, per)) in runs.iter().zip(&rejected).enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
         rejections
