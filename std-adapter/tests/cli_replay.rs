@@ -235,6 +235,21 @@ fn retries_hide_the_bursts_from_the_breaker() {
     assert!(r["retries"].as_u64().unwrap() > 0);
 }
 
+/// A retry alone: a call fails only if its third attempt, 3 040 ms after
+/// it started (20 + 1 000 + 20 + 2 000), still meets the outage, i.e. it
+/// started at 416 500 ms or before; the bursts' calls all succeed on retry.
+#[test]
+fn a_retry_alone_fails_only_the_calls_it_cannot_outlast() {
+    let scratch = Scratch::new("retry-alone");
+    let log = scratch.file("calls.csv", &csv_log());
+    let config = scratch.file("sensitive.toml", SENSITIVE);
+    let r = &json(&[&log, &config, "--no-breaker"])["replays"][0];
+    assert_eq!((&r["breaker"], &r["trips"]), (&Value::Null, &Value::Null));
+    let failing = (416_500 - OUTAGE_MS.start) / STEP_MS + 1;
+    assert_eq!(r["calls"]["failed"].as_u64(), Some(failing));
+    assert_eq!(r["calls"]["rejected"].as_u64(), Some(0));
+}
+
 /// Retrying through the breaker: the bursts' retries meet a healthy
 /// service, but the outage's retries are refused once it trips.
 #[test]
@@ -416,6 +431,19 @@ fn a_bad_config_fails_with_its_file_and_line() {
         assert!(stderr.contains(&format!("{bad}:3:")), "{stderr}");
         assert!(stderr.contains("reset_timeout"), "{stderr}");
     }
+}
+
+#[test]
+fn a_log_longer_than_a_year_is_refused() {
+    let scratch = Scratch::new("long");
+    let span_ms = (366 + 1) * 86_400_000u64;
+    let log = scratch.file(
+        "calls.csv",
+        &format!("timestamp_ms,outcome\n0,success\n{span_ms},success\n"),
+    );
+    let config = scratch.file("sensitive.toml", SENSITIVE);
+    let stderr = failed(&totem(&[&log, &config]));
+    assert!(stderr.contains("spans 367 days"), "{stderr}");
 }
 
 #[test]

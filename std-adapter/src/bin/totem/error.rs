@@ -40,6 +40,15 @@ pub enum CliError {
     },
     /// The log has no call.
     EmptyLog(PathBuf),
+    /// The log spans more time than a replay takes at once.
+    LogTooLong {
+        /// The log.
+        path: PathBuf,
+        /// From its first call to its last, in milliseconds.
+        span_ms: u64,
+        /// The longest span replayed.
+        max_ms: u64,
+    },
     /// `--breaker` or `--retry` names no instance of the file.
     NoInstance {
         /// The configuration file.
@@ -116,6 +125,17 @@ impl fmt::Display for CliError {
             Self::Write { path, source } => write!(f, "{}: cannot write: {source}", path.display()),
             Self::Log { path, line, reason } => write!(f, "{}:{line}: {reason}", path.display()),
             Self::EmptyLog(path) => write!(f, "{}: the log has no call", path.display()),
+            Self::LogTooLong {
+                path,
+                span_ms,
+                max_ms,
+            } => write!(
+                f,
+                "{}: the log spans {} days, more than the {} a replay takes at once: split it",
+                path.display(),
+                span_ms / 86_400_000,
+                max_ms / 86_400_000
+            ),
             Self::NoInstance {
                 config,
                 kind,

@@ -179,7 +179,10 @@ fn severity(state: State) -> u8 {
 pub fn state_strip(spans: &[Span], columns: usize, bucket_ms: u64) -> String {
     (0..columns as u64)
         .map(|c| {
-            let (start, end) = (c * bucket_ms, (c + 1) * bucket_ms);
+            let (start, end) = (
+                c.saturating_mul(bucket_ms),
+                (c + 1).saturating_mul(bucket_ms),
+            );
             let worst = spans
                 .iter()
                 .filter(|s| s.from < end && s.to > start)

@@ -186,7 +186,7 @@ impl Columns {
         }
         let latency_ms = match self.latency.map(|i| fields[i]) {
             None | Some("") => 0,
-            Some(text) => millis("latency_ms", text)?,
+            Some(text) => latency(millis("latency_ms", text)?)?,
         };
         Ok(Call {
             at_ms: millis("timestamp_ms", fields[self.timestamp])?,
@@ -213,6 +213,19 @@ fn millis(field: &str, text: &str) -> Result<u64, String> {
             u64::MAX
         )
     })
+}
+
+/// The longest latency a call may have: a day (a call that hung longer
+/// says more about the log than about the service).
+pub const MAX_LATENCY_MS: u64 = 24 * 60 * 60 * 1000;
+
+fn latency(ms: u64) -> Result<u64, String> {
+    if ms > MAX_LATENCY_MS {
+        return Err(format!(
+            "latency_ms {ms} is longer than a day ({MAX_LATENCY_MS} ms)"
+        ));
+    }
+    Ok(ms)
 }
 
 /// One JSON line. Other fields are ignored, so a richer log reads as is.
@@ -248,7 +261,7 @@ fn json_call(line: &str) -> Result<Call, String> {
     Ok(Call {
         at_ms: call.timestamp_ms,
         answer: Answer::parse(&call.outcome)?,
-        latency_ms: call.latency_ms.unwrap_or(0),
+        latency_ms: latency(call.latency_ms.unwrap_or(0))?,
         error_class: match call.error_class {
             None => String::new(),
             Some(JsonClass::Name(n)) => n,
@@ -342,6 +355,17 @@ mod tests {
         assert_eq!(err.line, 2);
         assert!(err.reason.contains("column"), "{err}");
         assert!(!err.reason.contains("at line 1"), "{err}");
+    }
+
+    #[test]
+    fn a_latency_longer_than_a_day_is_a_bad_line() {
+        let text = "timestamp_ms,outcome,latency_ms\n1,success,86400001\n2,success,86400000\n";
+        let log = parse(text, InputFormat::Csv, OnBadLine::Skip).unwrap();
+        assert_eq!(log.calls.len(), 1);
+        assert_eq!(log.skipped[0].line, 2);
+        assert!(log.skipped[0].reason.contains("longer than a day"));
+        let json = "{\"timestamp_ms\": 1, \"outcome\": \"success\", \"latency_ms\": 99999999999}";
+        assert!(parse(json, InputFormat::Jsonl, OnBadLine::Fail).is_err());
     }
 
     #[test]

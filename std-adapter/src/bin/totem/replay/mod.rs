@@ -20,7 +20,7 @@ use totem_std::{ConfigFile, Registry};
 use self::analysis::{analyse, Flapping};
 use self::log::{InputFormat, OnBadLine};
 use self::report::{LogSummary, Replayed};
-use self::simulate::{replay, Order, Recorder, Subject};
+use self::simulate::{replay, Order, Recorder, Subject, MAX_SPAN_MS};
 use crate::error::CliError;
 
 /// Replays a log of calls through a configuration's breaker and retry.
@@ -149,9 +149,17 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             bad.reason
         );
     }
-    let Some(start) = log.calls.first().map(|c| c.at_ms) else {
+    let (Some(first), Some(last)) = (log.calls.first(), log.calls.last()) else {
         return Err(CliError::EmptyLog(args.log.clone()));
     };
+    let start = first.at_ms;
+    if last.at_ms - start > MAX_SPAN_MS {
+        return Err(CliError::LogTooLong {
+            path: args.log.clone(),
+            span_ms: last.at_ms - start,
+            max_ms: MAX_SPAN_MS,
+        });
+    }
     for call in &mut log.calls {
         call.at_ms -= start;
     }

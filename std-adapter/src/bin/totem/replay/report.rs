@@ -72,30 +72,39 @@ pub fn definitions(flapping: Flapping) -> [String; 4] {
 }
 
 /// A span of milliseconds for a person: `850ms`, `12s`, `1m 30.5s`,
-/// `2h 0m 5s`.
+/// `2h 0m 5s`, `10m`, `3d 4h`.
 pub fn duration(ms: u64) -> String {
     if ms < 1_000 {
         return format!("{ms}ms");
     }
-    let (h, m, s, frac) = (
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1_000 % 60,
-        ms % 1_000,
-    );
-    let seconds = if frac == 0 {
-        format!("{s}s")
-    } else {
-        format!("{s}.{}s", format!("{frac:03}").trim_end_matches('0'))
-    };
-    match (h, m, ms % 60_000) {
-        (0, 0, _) => seconds,
-        (0, m, 0) => format!("{m}m"),
-        (0, m, _) => format!("{m}m {seconds}"),
-        (h, 0, 0) => format!("{h}h"),
-        (h, m, 0) => format!("{h}h {m}m"),
-        (h, m, _) => format!("{h}h {m}m {seconds}"),
+    let mut parts: Vec<String> = Vec::new();
+    for (n, unit) in [
+        (ms / 86_400_000, "d"),
+        (ms / 3_600_000 % 24, "h"),
+        (ms / 60_000 % 60, "m"),
+    ] {
+        if n > 0 || !parts.is_empty() {
+            parts.push(format!("{n}{unit}"));
+        }
     }
+    let (s, frac) = (ms / 1_000 % 60, ms % 1_000);
+    if frac != 0 {
+        parts.push(format!(
+            "{s}.{}s",
+            format!("{frac:03}").trim_end_matches('0')
+        ));
+    } else if s != 0 || parts.is_empty() {
+        parts.push(format!("{s}s"));
+    }
+    // "1h", not "1h 0m".
+    while parts.len() > 1
+        && parts
+            .last()
+            .is_some_and(|p| p.trim_end_matches(char::is_alphabetic) == "0")
+    {
+        parts.pop();
+    }
+    parts.join(" ")
 }
 
 /// A time since the start of the log: `HH:MM:SS.mmm`.
@@ -171,15 +180,17 @@ pub fn text(log: &LogSummary<'_>, runs: &[Replayed], flapping: Flapping, columns
         ("calls failed", |r| r.count(Ending::Failed).to_string()),
         ("calls ignored", |r| r.count(Ending::Ignored).to_string()),
         ("calls rejected", |r| r.count(Ending::Rejected).to_string()),
-        ("trips", |r| r.analysis.trips().to_string()),
-        ("reopens", |r| r.analysis.reopens.to_string()),
-        ("false trips", |r| r.analysis.false_trips().to_string()),
+        ("trips", |r| if_breaker(r, r.analysis.trips())),
+        ("reopens", |r| if_breaker(r, r.analysis.reopens)),
+        ("false trips", |r| if_breaker(r, r.analysis.false_trips())),
         ("flapping episodes", |r| {
-            r.analysis.flapping_episodes.to_string()
+            if_breaker(r, r.analysis.flapping_episodes)
         }),
         ("time open", |r| in_state(r, State::Open)),
         ("time half-open", |r| in_state(r, State::HalfOpen)),
-        ("attempts rejected", |r| r.run.rejections.len().to_string()),
+        ("attempts rejected", |r| {
+            if_breaker(r, r.run.rejections.len())
+        }),
         ("attempts served", |r| r.run.service_attempts.to_string()),
         ("retries", |r| {
             r.run
@@ -285,6 +296,14 @@ pub fn text(log: &LogSummary<'_>, runs: &[Replayed], flapping: Flapping, columns
     out
 }
 
+/// A breaker's number, or `-` when no breaker was replayed.
+fn if_breaker(r: &Replayed, n: usize) -> String {
+    match r.breaker {
+        Some(_) => n.to_string(),
+        None => "-".into(),
+    }
+}
+
 fn in_state(r: &Replayed, state: State) -> String {
     if r.breaker.is_none() {
         return "-".into();
@@ -334,10 +353,10 @@ pub fn json(log: &LogSummary<'_>, runs: &[Replayed], flapping: Flapping) -> Valu
                 "ignored": r.count(Ending::Ignored),
                 "rejected": r.count(Ending::Rejected),
             },
-            "trips": r.analysis.trips(),
-            "reopens": r.analysis.reopens,
-            "false_trips": r.analysis.false_trips(),
-            "flapping_episodes": r.analysis.flapping_episodes,
+            "trips": r.breaker.map(|_| r.analysis.trips()),
+            "reopens": r.breaker.map(|_| r.analysis.reopens),
+            "false_trips": r.breaker.map(|_| r.analysis.false_trips()),
+            "flapping_episodes": r.breaker.map(|_| r.analysis.flapping_episodes),
             "time_in_state_ms": State::ALL.iter().map(|s| (s.as_str().to_owned(), json!(r.time_in(*s)))).collect::<serde_json::Map<_, _>>(),
             "attempts_rejected": r.run.rejections.len(),
             "attempts_served": r.run.service_attempts,
@@ -375,6 +394,9 @@ mod tests {
         assert_eq!(duration(600_000), "10m");
         assert_eq!(duration(5_400_000), "1h 30m");
         assert_eq!(duration(3_600_000), "1h");
+        assert_eq!(duration(365 * 86_400_000), "365d");
+        assert_eq!(duration(90_061_000), "1d 1h 1m 1s");
+        assert_eq!(duration(86_400_500), "1d 0h 0m 0.5s");
         assert_eq!(clock(3_723_004), "01:02:03.004");
     }
 

@@ -165,6 +165,10 @@ fn classify<E>(result: &Result<Answer, E>) -> Outcome {
 /// transitions as a scrape would.
 const SNAPSHOT_EVERY_MS: u64 = 60 * 60 * 1000;
 
+/// The longest log replayed at once (a year): the clock steps through it
+/// an hour at a time at most.
+pub const MAX_SPAN_MS: u64 = 366 * 24 * 60 * 60 * 1000;
+
 /// Replays `calls` (sorted by time) through `subject`.
 pub fn replay(calls: &[Call], subject: &Subject) -> Run {
     let scheduler = Scheduler::new(subject.clock, subject.recorder.now.clone());
@@ -178,13 +182,16 @@ pub fn replay(calls: &[Call], subject: &Subject) -> Run {
         let mut tasks: BTreeMap<usize, Task<'_>> = BTreeMap::new();
         let mut last_snapshot = 0;
         let mut step = |at: u64, task: usize| {
-            scheduler.set_now(at);
-            if at - last_snapshot >= SNAPSHOT_EVERY_MS {
-                last_snapshot = at;
+            // Through a long quiet spell the clock moves an hour at a time,
+            // so that the core's 32-bit time never jumps a wrap.
+            while at - last_snapshot >= SNAPSHOT_EVERY_MS {
+                last_snapshot += SNAPSHOT_EVERY_MS;
+                scheduler.set_now(last_snapshot);
                 if let Some(b) = subject.breaker {
                     b.snapshot();
                 }
             }
+            scheduler.set_now(at);
             scheduler.current.set(task);
             let fut = tasks.entry(task).or_insert_with(|| {
                 Box::pin(one_call(task, &service, subject, &endings[task])) as Task<'_>
@@ -506,6 +513,23 @@ mod tests {
         let b = run.breaker.unwrap();
         assert_eq!(b.time_in(State::Open), 10_000);
         assert_eq!(b.time_in(State::HalfOpen), 500);
+    }
+
+    #[test]
+    fn a_quiet_spell_longer_than_the_clocks_wrap_is_still_time_closed() {
+        // 60 days between two calls: the core's u32 of milliseconds wraps
+        // after 49.7.
+        let day = 24 * 60 * 60 * 1000;
+        let calls = [
+            call(0, Answer::Success, 0),
+            call(60 * day, Answer::Failure, 0),
+        ];
+        let run = replay(&calls, &subject(1, None, Order::BreakerRetry));
+        assert_eq!(run.transitions.len(), 1);
+        assert_eq!(run.transitions[0].0, 60 * day);
+        let b = run.breaker.unwrap();
+        assert_eq!(b.time_in(State::Closed), 60 * day);
+        assert_eq!(b.time_in(State::Open), 0);
     }
 
     #[test]
