@@ -94,6 +94,8 @@ const CSV_COLUMNS: &str = "timestamp_ms,outcome,latency_ms,error_class";
 /// Parses `text`. A bad line is an error under [`OnBadLine::Fail`]; a bad
 /// header (the CSV form) always is, since no line after it can be read.
 pub fn parse(text: &str, format: InputFormat, on_bad: OnBadLine) -> Result<Log, BadLine> {
+    // A spreadsheet's CSV export may start with a byte order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text
         .lines()
         .enumerate()
@@ -296,6 +298,13 @@ mod tests {
         assert_eq!(log.calls[1].latency_ms, 30);
         assert_eq!(log.calls[1].error_class, "timeout");
         assert_eq!(log.calls[2].latency_ms, 0);
+    }
+
+    #[test]
+    fn a_spreadsheets_csv_reads_too() {
+        let text = "\u{feff}timestamp_ms,outcome\r\n1,failure\r\n";
+        let log = parse(text, InputFormat::Auto, OnBadLine::Fail).unwrap();
+        assert_eq!(log.calls[0].answer, Answer::Failure);
     }
 
     #[test]
