@@ -52,7 +52,7 @@ use crate::error::CliError;
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
 pub struct Args {
-    /// The log of calls (CSV or JSON lines, see above).
+    /// The log of calls (CSV or JSON lines; `--help` describes them).
     pub log: PathBuf,
     /// The configuration file (TOML, as `totem_std::ConfigFile` reads it).
     pub config: PathBuf,
@@ -60,12 +60,12 @@ pub struct Args {
     /// second column.
     #[arg(long, value_name = "OTHER.toml")]
     pub compare: Option<PathBuf>,
-    /// The breaker to replay. Default: the file's only breaker (none if it
-    /// has none).
+    /// The breaker to replay (the same name in both files with --compare).
+    /// Default: the file's only breaker (none if it has none).
     #[arg(long, value_name = "NAME", conflicts_with = "no_breaker")]
     pub breaker: Option<String>,
-    /// The retry to replay. Default: the file's only retry (none if it has
-    /// none).
+    /// The retry to replay (the same name in both files with --compare).
+    /// Default: the file's only retry (none if it has none).
     #[arg(long, value_name = "NAME", conflicts_with = "no_retry")]
     pub retry: Option<String>,
     /// Replay without a breaker, even if the file has one.
