@@ -125,10 +125,15 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
             .into_iter()
             .map(|(name, b): (String, LoadedBreaker)| {
                 let name = leak(name);
-                let config = BreakerConfig {
+                let mut config = BreakerConfig {
                     name,
                     ..*b.config.get()
                 };
+                // The file was validated against a shared window; each
+                // breaker gets a window of its own.
+                if let Some(w) = &mut config.window {
+                    w.storage = crate::config::fresh_window();
+                }
                 let config = config
                     .validate()
                     .map_err(|e| renamed(&info, "breaker", name, b.header, e))?;

@@ -135,7 +135,10 @@ fn the_sample_file_loads() {
     .expect("the sample is valid");
     let breakers: Vec<_> = registry.breakers().map(|(name, _)| name).collect();
     let retries: Vec<_> = registry.retries().map(|(name, _)| name).collect();
-    assert_eq!(breakers, ["critical_operation", "payment_processor"]);
+    assert_eq!(
+        breakers,
+        ["critical_operation", "inventory", "payment_processor"]
+    );
     assert_eq!(
         retries,
         ["critical_operation", "notification_retry", "payment_retry"]
@@ -212,7 +215,7 @@ fn unknown_field() {
         e.to_string(),
         "totem.toml:4:1: breaker.payments.failure_treshold: unknown field `failure_treshold`, \
          expected one of `failure_threshold`, `reset_timeout`, `half_open_timeout`, \
-         `half_open_permits`, `successes_to_close`, `abandoned`, `daily_reset`"
+         `half_open_permits`, `successes_to_close`, `abandoned`, `daily_reset`, `reset_timeout_factor`, `max_reset_timeout`, `half_open_failure_rate`, `sliding_window`, `minimum_calls`, `failure_rate`, `slow_call_duration`, `slow_call_rate`"
     );
     assert!(matches!(e.kind(), ConfigErrorKind::Schema(_)));
     assert_eq!(

@@ -206,6 +206,8 @@ fn transitions_and_time_follow_open_half_open_close() {
             r#"circuit_breaker_transitions_total{name="db",from="any",to="closed",cause="reset"} 0"#,
             r#"circuit_breaker_transitions_total{name="db",from="any",to="forced_open",cause="force_open"} 0"#,
             r#"circuit_breaker_transitions_total{name="db",from="any",to="disabled",cause="disable"} 0"#,
+            r#"circuit_breaker_transitions_total{name="db",from="closed",to="open",cause="failure_rate"} 0"#,
+            r#"circuit_breaker_transitions_total{name="db",from="closed",to="open",cause="slow_call_rate"} 0"#,
         ]
     );
     assert_eq!(
@@ -405,7 +407,7 @@ fn every_family_has_one_descriptor_and_a_fixed_series_count() {
     types.sort_unstable();
     types.dedup();
     assert_eq!(types.len(), families, "a family was described twice");
-    // Without calls, no success rate: 26 series per breaker, 27 per retry.
+    // Without calls, no success rate: 28 series per breaker, 27 per retry.
     for name in ["a", "b"] {
         let label = format!("name=\"{name}\"");
         let breaker_series = text
@@ -416,7 +418,7 @@ fn every_family_has_one_descriptor_and_a_fixed_series_count() {
             .lines()
             .filter(|l| l.starts_with("retry_") && l.contains(&label))
             .count();
-        assert_eq!((breaker_series, retry_series), (26, 27), "{name}");
+        assert_eq!((breaker_series, retry_series), (28, 27), "{name}");
     }
 }
 

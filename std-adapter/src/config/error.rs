@@ -66,6 +66,9 @@ pub enum ConfigErrorKind {
     InvalidBackoffFactor(String),
     /// A daily reset time that is not a time of day.
     InvalidTimeOfDay(String),
+    /// A sliding window or slow-call setting that is not one (both window
+    /// keys, neither, or a rate without its duration).
+    InvalidWindow(String),
     /// A retry's `budget` names no `[budget.<name>]` table of the file.
     UnknownBudget(String),
     /// The core's validation refused the values (also the
@@ -165,9 +168,10 @@ impl fmt::Display for ConfigErrorKind {
                 f,
                 "invalid instance name {n:?}: a name is a TOML bare key (ASCII letters, digits, `_` and `-`)"
             ),
-            Self::InvalidDuration(m) | Self::InvalidBackoffFactor(m) | Self::InvalidTimeOfDay(m) => {
-                f.write_str(m)
-            }
+            Self::InvalidDuration(m)
+            | Self::InvalidBackoffFactor(m)
+            | Self::InvalidTimeOfDay(m)
+            | Self::InvalidWindow(m) => f.write_str(m),
             Self::UnknownBudget(name) => write!(
                 f,
                 "no retry budget named {name:?}: `budget` names a [budget.<name>] table of the same file"

@@ -42,10 +42,19 @@ const UNNAMED: &str = "";
 /// failure_threshold = 5            # consecutive failures that open it (1..=511)
 /// reset_timeout = "60s"            # time OPEN before a probe
 /// half_open_timeout = "30s"        # time the probes may stay unresolved
-/// half_open_permits = 1            # probes per half-open episode (1..=31)
+/// half_open_permits = 1            # probes per half-open episode (1..=15)
 /// successes_to_close = 1           # successful probes that close it (default: all permits)
 /// abandoned = "failure"            # a dropped permit: "failure" or "neutral"
 /// daily_reset = { at = "03:00", mode = "stats" }   # optional; UTC; "full" or "stats"
+/// reset_timeout_factor = 2         # optional: the open time grows ×2 per reopen in a row (1..=16)
+/// max_reset_timeout = "10m"        # ... up to this (default: the longest timeout)
+/// half_open_failure_rate = 50      # optional: decide half-open once every probe reported
+///                                  # (reopen at 50 % failed or more); no successes_to_close then
+/// sliding_window = { calls = 100 } # optional: the last 100 calls, or { time = "60s" }
+/// minimum_calls = 10               # outcomes the window needs before a rate can trip
+/// failure_rate = 50                # open at 50 % failures in the window (1..=100)
+/// slow_call_duration = "2s"        # a call this long or longer is slow ...
+/// slow_call_rate = 80              # ... open at 80 % slow calls (1..=100, default 100)
 ///
 /// [retry.notify]                   # a retry named "notify"
 /// max_attempts = 3                 # attempts in all, the first call included
@@ -75,6 +84,10 @@ const UNNAMED: &str = "";
 /// - **`backoff_factor`** is kept by the core in 16.16 fixed point: a number
 ///   must be a multiple of 1/65536 (2, 1.5, 1.25 are; 1.1 is refused), a
 ///   ratio `"num/den"` is rounded down to 1/65536 by the core.
+/// - **A sliding window** from a file gets 32 buckets, so a count window of
+///   up to 32 calls is exactly the last calls, and a longer one, or a time
+///   window, evicts 1/32 of it at a time. Every breaker built from the file
+///   has a window of its own.
 /// - **`budget`** names a `[budget.<name>]` table of the same file; every
 ///   retry naming it shares one [`RetryBudget`](totem_core::RetryBudget)
 ///   (built by the registry). A budget no retry names is still checked.

@@ -17,3 +17,4 @@ pub use self::file::ConfigFile;
 pub(crate) use self::file::{LoadedBreaker, LoadedRetry};
 pub use self::info::ConfigInfo;
 pub use self::location::Location;
+pub(crate) use self::schema::fresh_window;

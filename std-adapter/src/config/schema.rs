@@ -3,16 +3,17 @@
 //! apply them and its `validate()` judges them.
 //!
 //! Room to grow without breaking a version-1 file: new optional keys in
-//! these tables (failure-rate windows, slow calls, a growing open time), and
-//! an `alerts` sub-table per instance (`[breaker.<name>.alerts]`,
-//! `[retry.<name>.alerts]`). Until they exist each is an unknown field, so an
-//! older build refuses a newer file instead of ignoring what it asks for.
+//! these tables. Until a key exists it is an unknown field, so an older
+//! build refuses a newer file instead of ignoring what it asks for.
 
 use std::ops::Range;
 
 use serde::Deserialize;
 use toml::Spanned;
-use totem_core::{AbandonedPermit, BreakerConfig, Jitter, RetryBudgetConfig, RetryConfig};
+use totem_core::{
+    AbandonedPermit, BreakerConfig, Jitter, RateWindow, RetryBudgetConfig, RetryConfig,
+    SlidingWindow, WindowStorage, MAX_WINDOW_BUCKETS,
+};
 
 use super::choice::Choice;
 use super::daily_reset::DailyResetTable;
@@ -41,6 +42,40 @@ pub(crate) struct BreakerTable {
     successes_to_close: Option<u32>,
     abandoned: Option<Choice<AbandonedPermit>>,
     daily_reset: Option<Spanned<DailyResetTable>>,
+    reset_timeout_factor: Option<u32>,
+    max_reset_timeout: Option<Spanned<DurationValue>>,
+    half_open_failure_rate: Option<u32>,
+    sliding_window: Option<Spanned<WindowTable>>,
+    minimum_calls: Option<u32>,
+    failure_rate: Option<u32>,
+    slow_call_duration: Option<Spanned<DurationValue>>,
+    slow_call_rate: Option<Spanned<u32>>,
+}
+
+/// `sliding_window = { calls = 100 }` or `{ time = "60s" }`.
+#[derive(Debug, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a sliding window: { calls = N } or { time = \"60s\" }"
+)]
+pub(crate) struct WindowTable {
+    calls: Option<u32>,
+    time: Option<Spanned<DurationValue>>,
+}
+
+/// How many buckets a window of a configuration file gets: the most a
+/// window can have, so a count window of up to 32 calls is exactly its last
+/// calls and a time window evicts in 1/32 of its span.
+pub(crate) const FILE_WINDOW_BUCKETS: usize = MAX_WINDOW_BUCKETS;
+
+/// The window a configuration is validated with when a file is loaded; the
+/// registry gives every breaker a window of its own.
+static VALIDATION_WINDOW: RateWindow<FILE_WINDOW_BUCKETS> = RateWindow::new();
+
+/// A window of its own for one breaker built from a file (leaked: a window
+/// is `'static`, as the breaker is).
+pub(crate) fn fresh_window() -> WindowStorage {
+    Box::leak(Box::new(RateWindow::<FILE_WINDOW_BUCKETS>::new())).storage()
 }
 
 /// `[retry.<name>]`. Absent keys take the core's defaults.
@@ -122,6 +157,7 @@ impl BreakerTable {
         if let Some(a) = self.abandoned {
             c = c.abandoned(a.0);
         }
+        c = self.policies(c)?;
         let daily = match &self.daily_reset {
             None => None,
             Some(table) => Some(table.get_ref().to_daily_reset().map_err(|m| ValueFault {
@@ -131,6 +167,59 @@ impl BreakerTable {
             })?),
         };
         Ok((c, daily))
+    }
+}
+
+impl BreakerTable {
+    /// The policies beyond consecutive failures.
+    fn policies(&self, mut c: BreakerConfig) -> Result<BreakerConfig, ValueFault> {
+        if let Some(n) = self.reset_timeout_factor {
+            c.reset_timeout_factor = n;
+        }
+        if let Some(d) = &self.max_reset_timeout {
+            c.max_reset_timeout = Some(duration("max_reset_timeout", d)?);
+        }
+        if let Some(p) = self.half_open_failure_rate {
+            c = c.half_open_failure_rate(p);
+        }
+        if let Some(w) = &self.sliding_window {
+            let size = match (w.get_ref().calls, &w.get_ref().time) {
+                (Some(n), None) => SlidingWindow::Calls(n),
+                (None, Some(t)) => SlidingWindow::Time(duration("sliding_window.time", t)?),
+                _ => return Err(ValueFault {
+                    field: "sliding_window",
+                    span: w.span(),
+                    kind: ConfigErrorKind::InvalidWindow(
+                        "a sliding window is either { calls = N } or { time = \"60s\" }, one key"
+                            .into(),
+                    ),
+                }),
+            };
+            c = c.sliding_window(size, VALIDATION_WINDOW.storage());
+        }
+        if let Some(n) = self.minimum_calls {
+            c = c.minimum_calls(n);
+        }
+        if let Some(p) = self.failure_rate {
+            c = c.failure_rate(p);
+        }
+        match (&self.slow_call_duration, &self.slow_call_rate) {
+            (Some(d), rate) => {
+                let d = duration("slow_call_duration", d)?;
+                c = c.slow_calls(d, rate.as_ref().map_or(c.slow_call_rate, |r| *r.get_ref()));
+            }
+            (None, Some(rate)) => {
+                return Err(ValueFault {
+                    field: "slow_call_rate",
+                    span: rate.span(),
+                    kind: ConfigErrorKind::InvalidWindow(
+                        "slow_call_rate needs slow_call_duration (what makes a call slow)".into(),
+                    ),
+                })
+            }
+            (None, None) => {}
+        }
+        Ok(c)
     }
 }
 
