@@ -40,7 +40,9 @@
 
 // Private modules, one public path per item (the re-exports below). Imports
 // run one way: primitive, clock, limits, event, config, metrics, breaker,
-// retry; throttle needs only primitive and clock.
+// retry; throttle needs only primitive and clock; alert reads clock, limits,
+// event, config and metrics.
+mod alert;
 mod breaker;
 mod clock;
 mod config;
@@ -51,6 +53,10 @@ mod primitive;
 mod retry;
 mod throttle;
 
+pub use alert::{
+    Alert, AlertChange, AlertConfigError, AlertEdge, AlertEdges, AlertSet, AlertTracker,
+    BreakerAlerts, Problem, RetryAlerts, RuleWarning, Sample, Severity,
+};
 pub use breaker::{CallError, CircuitBreaker, Outcome, Permit};
 pub use clock::{Clock, Duration, Instant, ManualClock};
 pub use config::{
