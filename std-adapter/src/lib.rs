@@ -39,6 +39,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod alerts;
 mod clock;
 #[cfg(feature = "config")]
 mod config;
@@ -67,6 +68,7 @@ pub use self::tower::{
     Fallback, OnRejected, Reject, RetryFuture, RetryLayer, RetryService, RetryUnlessRejected,
     SendSleeper,
 };
+pub use alerts::{ActiveAlert, AlertEvent, Alerts};
 pub use clock::{CoarseClock, DefaultClock, StdClock};
 #[cfg(feature = "config")]
 pub use config::{ConfigErrorKind, ConfigFile, ConfigFileError, ConfigInfo, Location};

@@ -3,10 +3,9 @@
 //! apply them and its `validate()` judges them.
 //!
 //! Room to grow without breaking a version-1 file: new optional keys in
-//! these tables (failure-rate windows, slow calls, a growing open time), and
-//! an `alerts` sub-table per instance (`[breaker.<name>.alerts]`,
-//! `[retry.<name>.alerts]`). Until they exist each is an unknown field, so an
-//! older build refuses a newer file instead of ignoring what it asks for.
+//! these tables (failure-rate windows, slow calls, a growing open time).
+//! Until they exist each is an unknown field, so an older build refuses a
+//! newer file instead of ignoring what it asks for.
 
 use std::ops::Range;
 
@@ -14,6 +13,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use totem_core::{AbandonedPermit, BreakerConfig, Jitter, RetryBudgetConfig, RetryConfig};
 
+use super::alerts::{BreakerAlertsTable, RetryAlertsTable};
 use super::choice::Choice;
 use super::daily_reset::DailyResetTable;
 use super::duration::DurationValue;
@@ -41,6 +41,8 @@ pub(crate) struct BreakerTable {
     successes_to_close: Option<u32>,
     abandoned: Option<Choice<AbandonedPermit>>,
     daily_reset: Option<Spanned<DailyResetTable>>,
+    /// `[breaker.<name>.alerts]`.
+    pub(crate) alerts: Option<BreakerAlertsTable>,
 }
 
 /// `[retry.<name>]`. Absent keys take the core's defaults.
@@ -56,6 +58,8 @@ pub(crate) struct RetryTable {
     metrics: Option<bool>,
     /// The name of a `[budget.<name>]` table of the same file.
     pub(crate) budget: Option<Spanned<String>>,
+    /// `[retry.<name>.alerts]`.
+    pub(crate) alerts: Option<RetryAlertsTable>,
 }
 
 /// `[budget.<name>]`: a retry budget, shared by the retries that name it.
