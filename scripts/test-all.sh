@@ -48,10 +48,10 @@ step "totem-embassy with defmt (host, virtual time)"
 cargo clippy --locked -p totem-embassy --all-targets --features defmt -- -D warnings
 cargo test --locked -p totem-embassy --features defmt
 
-step "totem-std with every feature (tokio, tower, config, tracing, prometheus, both /metrics servers): lints, docs, tests"
+step "totem-std with every feature (tokio, tower, config, tracing, prometheus, both /metrics servers, the totem CLI): lints, docs, tests"
 # Each feature alone builds (a feature that leans on another's dependencies
 # would only show up in a user's build).
-for feature in tokio tower config tracing prometheus metrics-server metrics-server-blocking; do
+for feature in tokio tower config tracing prometheus metrics-server metrics-server-blocking cli; do
   cargo check --locked -q -p totem-std --no-default-features --features "$feature"
 done
 cargo clippy --locked -p totem-std --all-targets --all-features -- -D warnings
