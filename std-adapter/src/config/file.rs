@@ -104,8 +104,9 @@ const UNNAMED: &str = "";
 ///
 /// - **`alerts`**: the thresholds of the instance's alerts
 ///   ([`BreakerAlerts`], [`RetryAlerts`]; every key optional, the spec's
-///   defaults otherwise), which the `Alerts` handle evaluates in process and
-///   `totem rules` turns into Prometheus rules.
+///   defaults otherwise), which [`Alerts`](crate::Alerts) evaluates in
+///   process ([`Registry::alerts`](crate::Registry::alerts)) and `totem
+///   rules` turns into Prometheus rules.
 ///
 /// Later additions stay compatible with version-1 files: new optional keys
 /// in the instance tables (failure-rate windows, slow calls, a growing open
