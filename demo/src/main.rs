@@ -256,11 +256,7 @@ async fn run(args: Args) -> Result<bool, Box<dyn std::error::Error>> {
             s.mean_delay_ms().unwrap_or(0)
         );
     }
-    let active: Vec<String> = alerts
-        .active()
-        .iter()
-        .map(|a| format!("{} {}: {}", a.kind, a.name, a.alert))
-        .collect();
+    let active: Vec<String> = alerts.active().iter().map(|a| a.to_string()).collect();
     println!(
         "  alerts: {fired} fired, {cleared} cleared; active at the end: {}",
         if active.is_empty() {

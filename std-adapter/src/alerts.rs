@@ -62,7 +62,6 @@ struct Inner {
 /// history and tracker.
 struct Watched<S, R> {
     name: &'static str,
-    kind: &'static str,
     snapshot: Box<dyn Fn() -> S + Send + Sync>,
     rules: R,
     history: VecDeque<Sample<S>>,
@@ -72,10 +71,8 @@ struct Watched<S, R> {
 /// An alert of one instance that fired or cleared at a [`poll`](Alerts::poll).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AlertEvent {
-    /// The instance's name.
+    /// The instance's name (the alert says whether a breaker or a retry).
     pub name: &'static str,
-    /// `"breaker"` or `"retry"`.
-    pub kind: &'static str,
     /// The alert.
     pub alert: Alert,
     /// Fired or cleared.
@@ -99,7 +96,7 @@ impl fmt::Display for AlertEvent {
     /// `breaker db: CircuitBreakerNotClosed fired (critical)`, or
     /// `... cleared after 12.5 s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {} ", self.kind, self.name, self.alert)?;
+        write!(f, "{} {}: {} ", kind(self.alert), self.name, self.alert)?;
         match self.change {
             AlertChange::Fired => write!(f, "fired ({})", self.alert.severity().as_str()),
             AlertChange::Cleared => write!(
@@ -111,17 +108,38 @@ impl fmt::Display for AlertEvent {
     }
 }
 
+/// What an alert watches, for messages.
+fn kind(alert: Alert) -> &'static str {
+    if alert.is_retry() {
+        "retry"
+    } else {
+        "breaker"
+    }
+}
+
 /// An alert active at the last [`poll`](Alerts::poll).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ActiveAlert {
-    /// The instance's name.
+    /// The instance's name (the alert says whether a breaker or a retry).
     pub name: &'static str,
-    /// `"breaker"` or `"retry"`.
-    pub kind: &'static str,
     /// The alert.
     pub alert: Alert,
     /// The poll that first saw it active.
     pub since: Instant,
+}
+
+impl fmt::Display for ActiveAlert {
+    /// `breaker db: CircuitBreakerNotClosed (critical)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}: {} ({})",
+            kind(self.alert),
+            self.name,
+            self.alert,
+            self.alert.severity().as_str()
+        )
+    }
 }
 
 impl Alerts {
@@ -170,7 +188,6 @@ impl Alerts {
     {
         self.lock().breakers.push(Watched::new(
             breaker.name(),
-            "breaker",
             Box::new(|| breaker.snapshot()),
             *rules.get(),
         ));
@@ -185,7 +202,6 @@ impl Alerts {
     {
         self.lock().retries.push(Watched::new(
             retry.config().name,
-            "retry",
             Box::new(|| retry.snapshot()),
             *rules.get(),
         ));
@@ -248,15 +264,9 @@ impl fmt::Debug for Alerts {
 }
 
 impl<S: Copy, R> Watched<S, R> {
-    fn new(
-        name: &'static str,
-        kind: &'static str,
-        snapshot: Box<dyn Fn() -> S + Send + Sync>,
-        rules: R,
-    ) -> Self {
+    fn new(name: &'static str, snapshot: Box<dyn Fn() -> S + Send + Sync>, rules: R) -> Self {
         Self {
             name,
-            kind,
             snapshot,
             rules,
             history: VecDeque::new(),
@@ -275,7 +285,6 @@ impl<S: Copy, R> Watched<S, R> {
         let active = evaluate(self.history.make_contiguous(), &sample);
         events.extend(self.tracker.update(now, active).map(|e| AlertEvent {
             name: self.name,
-            kind: self.kind,
             alert: e.alert,
             change: e.change,
             since: e.since,
@@ -309,7 +318,6 @@ impl<S: Copy, R> Watched<S, R> {
             if let Some(since) = self.tracker.since(alert) {
                 out.push(ActiveAlert {
                     name: self.name,
-                    kind: self.kind,
                     alert,
                     since,
                 });
@@ -345,6 +353,24 @@ mod tests {
         assert!(h.len() <= SAMPLES_PER_HORIZON as usize + 2, "{}", h.len());
         let oldest = clock.now().checked_duration_since(h[0].at).unwrap();
         assert!(oldest.as_ticks() >= 300_000, "{oldest}");
+    }
+
+    #[test]
+    fn a_clock_stepping_back_restarts_the_history() {
+        let clock = leak(ManualClock::new());
+        let db = leak(CircuitBreaker::new(
+            validated!(BreakerConfig::new("db")),
+            clock,
+        ));
+        let alerts = Alerts::new().breaker(db, validated!(BreakerAlerts::new()));
+        for s in [10, 20, 30] {
+            alerts.poll(Instant::from_ticks(s * 1_000));
+        }
+        assert_eq!(alerts.lock().breakers[0].history.len(), 3);
+        alerts.poll(Instant::from_ticks(5_000));
+        let inner = alerts.lock();
+        let h = &inner.breakers[0].history;
+        assert_eq!((h.len(), h[0].at), (1, Instant::from_ticks(5_000)));
     }
 
     #[test]

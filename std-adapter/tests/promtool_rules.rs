@@ -392,3 +392,57 @@ fn promtool_catches_a_wrong_expectation() {
     );
     assert!(!test.status.success(), "{}", said(&test));
 }
+
+#[test]
+fn names_yaml_would_read_as_null_or_a_number_stay_label_strings() {
+    let dir = Scratch::new("promtool-names");
+    let config = dir.write(
+        "totem.toml",
+        "version = 1\n[breaker.null]\n[breaker.404]\n[breaker.-x]\n",
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_totem"))
+        .arg("rules")
+        .arg(&config)
+        .output()
+        .expect("run totem");
+    assert!(out.status.success(), "{}", said(&out));
+    let rules = dir.write("rules.yml", &String::from_utf8(out.stdout).expect("UTF-8"));
+    let check = run(
+        "promtool",
+        &[Path::new("check"), Path::new("rules"), &rules],
+        &dir.0,
+    );
+    assert!(
+        check.status.success(),
+        "promtool check rules:\n{}",
+        said(&check)
+    );
+
+    let mut t = String::from(
+        "rule_files:\n  - rules.yml\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n    input_series:\n",
+    );
+    for name in ["null", "404", "-x"] {
+        let _ = writeln!(
+            t,
+            "      - series: 'circuit_breaker_consecutive_failures{{name=\"{name}\"}}'\n        values: '11x3'"
+        );
+    }
+    t.push_str("    alert_rule_test:\n      - eval_time: 1m\n        alertname: CircuitBreakerConsecutiveFailures\n        exp_alerts:\n");
+    for name in ["-x", "404", "null"] {
+        let _ = writeln!(
+            t,
+            "          - exp_labels:\n              name: '{name}'\n              severity: warning\n            exp_annotations:\n              summary: 'Breaker {name}: more than 10 consecutive failures'"
+        );
+    }
+    let tests = dir.write("tests.yml", &t);
+    let test = run(
+        "promtool",
+        &[Path::new("test"), Path::new("rules"), &tests],
+        &dir.0,
+    );
+    assert!(
+        test.status.success(),
+        "promtool test rules:\n{}",
+        said(&test)
+    );
+}

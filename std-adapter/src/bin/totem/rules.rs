@@ -121,7 +121,9 @@ fn group(out: &mut impl Write, kind: &str, name: &str, rules: &[Rule]) -> io::Re
         // quotes with `"`: single-quoted YAML needs no escaping here.
         writeln!(out, "        expr: '{}'", r.expr)?;
         writeln!(out, "        labels:")?;
-        writeln!(out, "          name: {name}")?;
+        // Quoted: YAML reads a bare `null`, `yes` or `404` as something else
+        // than the string a label value must be.
+        writeln!(out, "          name: '{name}'")?;
         writeln!(out, "          severity: {}", r.alert.severity().as_str())?;
         writeln!(out, "        annotations:")?;
         writeln!(out, "          summary: '{}'", r.summary)?;
