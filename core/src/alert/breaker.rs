@@ -157,32 +157,63 @@ impl BreakerAlerts {
         elapsed: Duration,
     ) -> bool {
         if elapsed.as_ticks() < self.not_closed_for.as_ticks()
-            || !is_cut_off(earlier.state)
-            || !is_cut_off(now.state)
+            || !Self::is_cut_off(earlier.state)
+            || !Self::is_cut_off(now.state)
         {
             return false;
         }
         let mut i = 0;
         while i < CAUSES {
-            let flap = matches!(
-                Cause::ALL[i],
-                Cause::ResetTimeout | Cause::ProbeFailed | Cause::HalfOpenTimeout
-            );
-            if !flap && increase(earlier.transitions_by_cause[i], now.transitions_by_cause[i]) != 0
+            if !Self::keeps_cut_off(Cause::ALL[i])
+                && increase(earlier.transitions_by_cause[i], now.transitions_by_cause[i]) != 0
             {
                 return false;
             }
             i += 1;
         }
-        let mut other = 0;
-        let states = [State::Closed, State::ForcedOpen, State::Disabled];
         let mut s = 0;
-        while s < states.len() {
-            let at = states[s] as usize;
-            other += increase(earlier.time_in_state_ms[at], now.time_in_state_ms[at]);
+        while s < State::ALL.len() {
+            let state = State::ALL[s];
+            let at = state as usize;
+            if !Self::is_cut_off(state)
+                && increase(earlier.time_in_state_ms[at], now.time_in_state_ms[at]) != 0
+            {
+                return false;
+            }
             s += 1;
         }
-        other == 0
+        true
+    }
+
+    /// Whether `state` counts toward [`Alert::BreakerNotClosed`]: OPEN or
+    /// HALF_OPEN, cut off by the breaker itself (not CLOSED, and not a
+    /// manual state).
+    ///
+    /// ```
+    /// use totem_core::{BreakerAlerts, State};
+    /// assert!(BreakerAlerts::is_cut_off(State::HalfOpen));
+    /// assert!(!BreakerAlerts::is_cut_off(State::ForcedOpen));
+    /// ```
+    pub const fn is_cut_off(state: State) -> bool {
+        matches!(state, State::Open | State::HalfOpen)
+    }
+
+    /// Whether a state change with this cause leaves the breaker cut off:
+    /// from OPEN or HALF_OPEN to the other (the flapping that keeps
+    /// [`Alert::BreakerNotClosed`] active). Any other change passes through
+    /// CLOSED or a manual state.
+    ///
+    /// ```
+    /// use totem_core::{BreakerAlerts, Cause};
+    /// assert!(BreakerAlerts::keeps_cut_off(Cause::ProbeFailed));
+    /// assert!(!BreakerAlerts::keeps_cut_off(Cause::ProbesSucceeded));
+    /// assert!(!BreakerAlerts::keeps_cut_off(Cause::ForceOpen));
+    /// ```
+    pub const fn keeps_cut_off(cause: Cause) -> bool {
+        match cause.from() {
+            Some(from) => Self::is_cut_off(from) && Self::is_cut_off(cause.to()),
+            None => false,
+        }
     }
 
     /// [`Alert::BreakerSuccessRate`] between two snapshots: at least
@@ -316,11 +347,6 @@ impl Default for BreakerAlerts {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// OPEN or HALF_OPEN: cut off by the breaker itself.
-const fn is_cut_off(state: State) -> bool {
-    matches!(state, State::Open | State::HalfOpen)
 }
 
 /// `successes` under `percent` % of `calls`, over at least `min_calls`.

@@ -8,7 +8,7 @@
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use totem_core::{Alert, BreakerAlerts, RetryAlerts, RuleWarning};
+use totem_core::{Alert, BreakerAlerts, Cause, RetryAlerts, RuleWarning, State};
 use totem_std::ConfigFile;
 
 use crate::error::CliError;
@@ -156,6 +156,23 @@ fn breaker_rules(name: &str, a: &BreakerAlerts) -> Vec<Rule> {
         &format!(r#"circuit_breaker_calls_total{{name="{name}",result="success"}}"#),
         &window,
     );
+    // The states and causes that keep the breaker cut off, as the core
+    // decides them.
+    let states = |cut_off: bool| {
+        State::ALL
+            .into_iter()
+            .filter(|s| BreakerAlerts::is_cut_off(*s) == cut_off)
+            .map(State::as_str)
+            .collect::<Vec<_>>()
+            .join("|")
+    };
+    let (cut_off, other) = (states(true), states(false));
+    let flaps = Cause::ALL
+        .into_iter()
+        .filter(|c| BreakerAlerts::keeps_cut_off(*c))
+        .map(Cause::as_str)
+        .collect::<Vec<_>>()
+        .join("|");
     vec![
         // Now OPEN or HALF_OPEN; in the window no state change but OPEN <->
         // HALF_OPEN (counted, so a CLOSED between scrapes is seen) and no time
@@ -164,16 +181,16 @@ fn breaker_rules(name: &str, a: &BreakerAlerts) -> Vec<Rule> {
         rule(
             Alert::BreakerNotClosed,
             format!(
-                r#"sum by (name) (circuit_breaker_state{{name="{name}",state=~"open|half_open"}}) == 1 unless on (name) {} > 0 unless on (name) {} > 0 and on (name) sum by (name) (circuit_breaker_time_in_state_seconds_total{{name="{name}",state=~"open|half_open"}}) >= {}"#,
+                r#"sum by (name) (circuit_breaker_state{{name="{name}",state=~"{cut_off}"}}) == 1 unless on (name) {} > 0 unless on (name) {} > 0 and on (name) sum by (name) (circuit_breaker_time_in_state_seconds_total{{name="{name}",state=~"{cut_off}"}}) >= {}"#,
                 increase(
                     &format!(
-                        r#"circuit_breaker_transitions_total{{name="{name}",cause!~"reset_timeout|probe_failed|half_open_timeout"}}"#
+                        r#"circuit_breaker_transitions_total{{name="{name}",cause!~"{flaps}"}}"#
                     ),
                     &not_closed
                 ),
                 increase(
                     &format!(
-                        r#"circuit_breaker_time_in_state_seconds_total{{name="{name}",state=~"closed|forced_open|disabled"}}"#
+                        r#"circuit_breaker_time_in_state_seconds_total{{name="{name}",state=~"{other}"}}"#
                     ),
                     &not_closed
                 ),
