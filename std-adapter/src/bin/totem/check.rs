@@ -11,10 +11,12 @@ use totem_std::ConfigFile;
 use crate::error::CliError;
 use crate::units::{duration, factor};
 
-/// Validate a configuration file and print every instance with its
-/// effective values (defaults applied). Exits 1, naming file:line:column,
-/// instance and field, if the file is refused; warnings about alert rules
-/// that can never fire or fire on every call go to stderr.
+/// Validate a configuration file and print its instances' effective values
+///
+/// Prints the file back in its own syntax with every default filled in.
+/// Exits 1, naming file:line:column, instance and field, if the file is
+/// refused. Warnings about alert rules that can never fire or fire on every
+/// call go to stderr.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The configuration file (TOML, schema version 1).

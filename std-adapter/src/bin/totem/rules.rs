@@ -14,10 +14,14 @@ use totem_std::ConfigFile;
 use crate::error::CliError;
 use crate::units::{duration, ratio, seconds};
 
-/// Print Prometheus alerting rules (YAML, for `rule_files`) for the six
-/// alerts of every breaker and retry of a configuration file, with its
-/// thresholds. Warns on stderr, by name, about a rule that can never fire or
-/// fires on every call under its instance's configuration.
+/// Print Prometheus alerting rules for the six alerts of every instance
+///
+/// Writes YAML for Prometheus's `rule_files`: one group per breaker and
+/// retry of the configuration file, with its thresholds, on the series of
+/// totem-std's exporter. Warns on stderr, by name, about a rule that can
+/// never fire or fires on every call under its instance's configuration.
+/// Exits 1, naming file:line:column, instance and field, if the file is
+/// refused.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The configuration file (TOML, schema version 1).
