@@ -40,7 +40,9 @@
 
 // Private modules, one public path per item (the re-exports below). Imports
 // run one way: primitive, clock, limits, event, window, config, metrics,
-// breaker, retry; throttle needs only primitive and clock.
+// breaker, retry; throttle needs only primitive and clock; alert reads
+// clock, limits, event, config and metrics.
+mod alert;
 mod breaker;
 mod clock;
 mod config;
@@ -52,6 +54,10 @@ mod retry;
 mod throttle;
 mod window;
 
+pub use alert::{
+    Alert, AlertChange, AlertConfigError, AlertEdge, AlertEdges, AlertSet, AlertTracker,
+    BreakerAlerts, Problem, RetryAlerts, RuleWarning, Sample, Severity,
+};
 pub use breaker::{CallError, CircuitBreaker, Outcome, Permit};
 pub use clock::{Clock, Duration, Instant, ManualClock};
 pub use config::{

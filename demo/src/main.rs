@@ -3,8 +3,9 @@
 //! recovers; an async client (tower: Retry(Breaker(Timeout(http)))) and a
 //! blocking client (`breaker.call(|| retry.call(...))` on a thread) call it
 //! all along. State changes, rejections and retries are logged as they
-//! happen, the metrics are scraped from the demo's own `/metrics` every two
-//! seconds, and a summary ends it. Exits non-zero unless both breakers
+//! happen, alerts (the spec's six, on the short windows of demo/totem.toml)
+//! are printed as they fire and clear, the metrics are scraped from the
+//! demo's own `/metrics` every two seconds, and a summary ends it. Exits non-zero unless both breakers
 //! tripped during the outage and recovered after it.
 
 use std::net::SocketAddr;
@@ -15,10 +16,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use totem_core::{Cause, CircuitBreaker, Retry, State};
+use totem_core::{AlertChange, Cause, CircuitBreaker, Clock, Retry, State};
 use totem_demo::{blocking_agent, get_blocking, FlakyService, Health, HttpGet};
 use totem_std::{
-    BreakerLayer, DailyResetTask, DefaultClock, MetricsServer, Registry, RetryLayer,
+    Alerts, BreakerLayer, DailyResetTask, DefaultClock, MetricsServer, Registry, RetryLayer,
     TracingObserver,
 };
 use tower::{Service, ServiceBuilder, ServiceExt};
@@ -35,6 +36,8 @@ const PHASES: [(Health, Duration); 4] = [
 const TIMEOUT: Duration = Duration::from_millis(250);
 /// Each client calls this often.
 const PACE: Duration = Duration::from_millis(50);
+/// The alerts are judged this often.
+const ALERT_POLL: Duration = Duration::from_millis(100);
 
 #[derive(Debug, Parser)]
 #[command(
@@ -181,6 +184,8 @@ async fn run(args: Args) -> Result<bool, Box<dyn std::error::Error>> {
     });
 
     let started = Instant::now();
+    let alerts = Arc::new(registry.alerts());
+    let alert_watch = tokio::spawn(watch_alerts(alerts.clone(), started, stop.clone()));
     let scraper = ureq::Agent::new_with_defaults();
     for (health, length) in PHASES {
         service.set_health(health);
@@ -204,6 +209,7 @@ async fn run(args: Args) -> Result<bool, Box<dyn std::error::Error>> {
     }
 
     stop.store(true, Ordering::Relaxed);
+    let (fired, cleared) = alert_watch.await?;
     async_client.await?;
     blocking_client
         .join()
@@ -250,12 +256,39 @@ async fn run(args: Args) -> Result<bool, Box<dyn std::error::Error>> {
             s.mean_delay_ms().unwrap_or(0)
         );
     }
+    let active: Vec<String> = alerts.active().iter().map(|a| a.to_string()).collect();
+    println!(
+        "  alerts: {fired} fired, {cleared} cleared; active at the end: {}",
+        if active.is_empty() {
+            "none".to_owned()
+        } else {
+            active.join(", ")
+        }
+    );
     if recovered {
         println!("both breakers tripped during the outage and recovered after it");
     } else {
         println!("FAILED: a breaker did not trip and recover as expected");
     }
     Ok(recovered)
+}
+
+/// Judges the alerts every [`ALERT_POLL`] until `stop`, printing each one
+/// that fires or clears; returns how many fired and cleared.
+async fn watch_alerts(alerts: Arc<Alerts>, started: Instant, stop: Arc<AtomicBool>) -> (u32, u32) {
+    let clock = DefaultClock::default();
+    let (mut fired, mut cleared) = (0, 0);
+    while !stop.load(Ordering::Relaxed) {
+        for event in alerts.poll(clock.now()) {
+            match event.change {
+                AlertChange::Fired => fired += 1,
+                AlertChange::Cleared => cleared += 1,
+            }
+            println!("[{:>5.1}s] ALERT {event}", started.elapsed().as_secs_f64());
+        }
+        tokio::time::sleep(ALERT_POLL).await;
+    }
+    (fired, cleared)
 }
 
 /// The async client: tower's Retry(Breaker(Timeout(http))), the spec's

@@ -49,13 +49,27 @@
 //! chips (and in the QEMU firmware of this project) takes a short critical
 //! section for a 64-bit read; the breaker reads no clock on its CLOSED path.
 //!
+//! ## Alerts
+//! [`BreakerWatch`] and [`RetryWatch`] judge the core's alert rules (the
+//! spec's six, [`totem_core::BreakerAlerts`], [`totem_core::RetryAlerts`])
+//! over a fixed-size history of an instance's snapshots, fed by a task
+//! every few seconds; with the `defmt` feature each alert that fires or
+//! clears is a `warn`.
+//!
 //! ## Features
-//! - `defmt`: `DefmtObserver`, and `defmt::Format` on the core's value types.
+//! - `defmt`: `DefmtObserver`, alert edges at `warn` (`log_edge`), and
+//!   `defmt::Format` on the core's value types.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 use core::future::Future;
+
+mod alerts;
+
+#[cfg(feature = "defmt")]
+pub use alerts::log_edge;
+pub use alerts::{BreakerWatch, RetryWatch};
 
 pub use totem_core;
 use totem_core::{CircuitBreaker, Clock, Duration, Instant, NoObserver, Retry, Sleeper};

@@ -19,11 +19,19 @@
 //! assert_eq!(stock.unwrap(), 42);
 //! ```
 //!
+//! [`Alerts`] judges the core's alert rules (the spec's six) over the
+//! snapshots of `&'static` breakers and retries, and returns what fired,
+//! what cleared and what is active since when.
+//!
 //! ## Features
+//! - `cli`: the `totem` binary: `totem check CONFIG.toml` validates a file
+//!   and prints every instance with its effective values; `totem rules
+//!   CONFIG.toml` writes Prometheus alerting rules for the six alerts per
+//!   instance, with the file's thresholds (implies `config`).
 //! - `config`: TOML configuration files (`ConfigFile`, whose docs hold the
 //!   schema; a commented sample is `examples/totem.toml`) and the `Registry`
 //!   of named breakers and retries built from one, each with its optional
-//!   `DailyReset`.
+//!   `DailyReset` and alert thresholds (`Registry::alerts`).
 //! - `tracing`: `TracingObserver`, breaker and retry events as `tracing`
 //!   records.
 //! - `prometheus`: the `Exporter` (below); `metrics-server` serves it on
@@ -42,6 +50,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod alerts;
 mod clock;
 #[cfg(feature = "config")]
 mod config;
@@ -70,6 +79,7 @@ pub use self::tower::{
     Fallback, OnRejected, Reject, RetryFuture, RetryLayer, RetryService, RetryUnlessRejected,
     SendSleeper,
 };
+pub use alerts::{ActiveAlert, AlertEvent, Alerts};
 pub use clock::{CoarseClock, DefaultClock, StdClock};
 #[cfg(feature = "config")]
 pub use config::{ConfigErrorKind, ConfigFile, ConfigFileError, ConfigInfo, Location};

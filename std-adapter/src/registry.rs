@@ -6,8 +6,8 @@ use std::fmt;
 use std::path::Path;
 
 use totem_core::{
-    BreakerConfig, CircuitBreaker, Clock, ConfigError, NoObserver, Observer, Retry, RetryBudget,
-    RetryConfig,
+    BreakerAlerts, BreakerConfig, CircuitBreaker, Clock, ConfigError, NoObserver, Observer, Retry,
+    RetryAlerts, RetryBudget, RetryConfig, Valid,
 };
 
 use crate::config::{
@@ -59,13 +59,14 @@ use crate::{os_seed, DailyReset, DefaultClock};
 pub struct Registry<C: 'static = DefaultClock, O: 'static = NoObserver> {
     info: ConfigInfo,
     breakers: BTreeMap<&'static str, Breaker<C, O>>,
-    retries: BTreeMap<&'static str, &'static Retry<C, O>>,
+    retries: BTreeMap<&'static str, (&'static Retry<C, O>, Valid<RetryAlerts>)>,
     budgets: BTreeMap<&'static str, &'static RetryBudget>,
 }
 
 struct Breaker<C: 'static, O: 'static> {
     breaker: &'static CircuitBreaker<C, O>,
     daily_reset: Option<DailyReset>,
+    alerts: Valid<BreakerAlerts>,
 }
 
 impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
@@ -137,7 +138,7 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
                 let config = config
                     .validate()
                     .map_err(|e| renamed(&info, "breaker", name, b.header, e))?;
-                Ok((name, config, b.daily_reset))
+                Ok((name, config, b.daily_reset, b.alerts))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let retries = retries
@@ -151,13 +152,13 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
                 let config = config
                     .validate()
                     .map_err(|e| renamed(&info, "retry", name, r.header, e))?;
-                Ok((name, config, r.budget))
+                Ok((name, config, r.budget, r.alerts))
             })
             .collect::<Result<Vec<_>, _>>()?;
 
         let breakers = breakers
             .into_iter()
-            .map(|(name, config, daily_reset)| {
+            .map(|(name, config, daily_reset, alerts)| {
                 let breaker: &'static CircuitBreaker<C, O> = Box::leak(Box::new(
                     CircuitBreaker::new_with_observer(config, clock.clone(), observer.clone()),
                 ));
@@ -167,6 +168,7 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
                     Breaker {
                         breaker,
                         daily_reset,
+                        alerts,
                     },
                 )
             })
@@ -180,7 +182,7 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
             .collect();
         let retries = retries
             .into_iter()
-            .map(|(name, config, budget)| {
+            .map(|(name, config, budget, alerts)| {
                 let mut retry =
                     Retry::new_with_observer(config, clock.clone(), os_seed(), observer.clone());
                 // The file was checked: every budget a retry names exists.
@@ -188,7 +190,7 @@ impl<C: Clock + Clone + 'static, O: Observer + Clone + 'static> Registry<C, O> {
                     retry = retry.with_budget(budget);
                 }
                 let retry: &'static Retry<C, O> = Box::leak(Box::new(retry));
-                (name, retry)
+                (name, (retry, alerts))
             })
             .collect();
         Ok(Self {
@@ -225,7 +227,19 @@ impl<C: 'static, O: 'static> Registry<C, O> {
 
     /// The retry named `name`.
     pub fn retry(&self, name: &str) -> Option<&'static Retry<C, O>> {
-        self.retries.get(name).copied()
+        self.retries.get(name).map(|(r, _)| *r)
+    }
+
+    /// The alert thresholds of breaker `name` (its `alerts` table over the
+    /// spec's defaults).
+    pub fn breaker_alerts(&self, name: &str) -> Option<&BreakerAlerts> {
+        self.breakers.get(name).map(|b| b.alerts.get())
+    }
+
+    /// The alert thresholds of retry `name` (its `alerts` table over the
+    /// spec's defaults).
+    pub fn retry_alerts(&self, name: &str) -> Option<&RetryAlerts> {
+        self.retries.get(name).map(|(_, a)| a.get())
     }
 
     /// The daily reset of breaker `name`, if it has one.
@@ -270,7 +284,7 @@ impl<C: 'static, O: 'static> Registry<C, O> {
     pub fn retries(
         &self,
     ) -> impl ExactSizeIterator<Item = (&'static str, &'static Retry<C, O>)> + '_ {
-        self.retries.iter().map(|(name, r)| (*name, *r))
+        self.retries.iter().map(|(name, (r, _))| (*name, *r))
     }
 
     /// The breakers that have a daily reset, in name order, with it: what
@@ -301,6 +315,40 @@ impl<C: 'static, O: 'static> Registry<C, O> {
     /// The loaded file's version, content hash and source.
     pub fn info(&self) -> &ConfigInfo {
         &self.info
+    }
+}
+
+impl<C, O> Registry<C, O>
+where
+    C: Clock + Sync + 'static,
+    O: Observer + Sync + 'static,
+{
+    /// An [`Alerts`](crate::Alerts) handle over every instance of this
+    /// registry, each with the thresholds of its `alerts` table.
+    ///
+    /// ```
+    /// # use totem_core::NoObserver;
+    /// use totem_core::Clock;
+    /// use totem_std::{DefaultClock, Registry};
+    /// let text = "version = 1\n[breaker.db]\n[breaker.db.alerts]\nconsecutive_failures_above = 1\n";
+    /// let registry = Registry::from_toml_str(text, "inline", DefaultClock::default(), NoObserver)?;
+    /// let alerts = registry.alerts();
+    /// let db = registry.breaker("db").unwrap();
+    /// let _ = db.call(|| Err::<(), _>("down"));
+    /// let _ = db.call(|| Err::<(), _>("down"));
+    /// let events = alerts.poll(DefaultClock::default().now());
+    /// assert_eq!(events[0].to_string(), "breaker db: CircuitBreakerConsecutiveFailures fired (warning)");
+    /// # Ok::<(), totem_std::ConfigFileError>(())
+    /// ```
+    pub fn alerts(&self) -> crate::Alerts {
+        let alerts = crate::Alerts::new();
+        for b in self.breakers.values() {
+            alerts.add_breaker(b.breaker, b.alerts);
+        }
+        for (r, rules) in self.retries.values() {
+            alerts.add_retry(*r, *rules);
+        }
+        alerts
     }
 }
 

@@ -215,7 +215,7 @@ fn unknown_field() {
         e.to_string(),
         "totem.toml:4:1: breaker.payments.failure_treshold: unknown field `failure_treshold`, \
          expected one of `failure_threshold`, `reset_timeout`, `half_open_timeout`, \
-         `half_open_permits`, `successes_to_close`, `abandoned`, `daily_reset`, `reset_timeout_factor`, `max_reset_timeout`, `half_open_failure_rate`, `sliding_window`, `minimum_calls`, `failure_rate`, `slow_call_duration`, `slow_call_rate`"
+         `half_open_permits`, `successes_to_close`, `abandoned`, `daily_reset`, `reset_timeout_factor`, `max_reset_timeout`, `half_open_failure_rate`, `sliding_window`, `minimum_calls`, `failure_rate`, `slow_call_duration`, `slow_call_rate`, `alerts`"
     );
     assert!(matches!(e.kind(), ConfigErrorKind::Schema(_)));
     assert_eq!(
@@ -245,15 +245,19 @@ fn unknown_top_level_key() {
 }
 
 #[test]
-fn alerts_are_not_part_of_version_1_yet() {
+fn unknown_field_in_an_alerts_table() {
     let e =
         error("version = 1\n[retry.notify]\n[retry.notify.alerts]\nmax_retries_per_minute = 5\n");
-    assert_eq!(e.line(), Some(3));
+    assert_eq!(e.line(), Some(4));
     assert_eq!(
         (e.instance(), e.field()),
-        (Some("retry.notify"), Some("alerts"))
+        (Some("retry.notify"), Some("alerts.max_retries_per_minute"))
     );
-    assert!(e.to_string().contains("unknown field `alerts`"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("unknown field `max_retries_per_minute`, expected one of `retries_above`"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -24,6 +24,13 @@ pub use self::window::{SlidingWindow, Window};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Valid<T>(T);
 
+impl<T> Valid<T> {
+    /// Only for another module's `validate()` (the alerts' thresholds).
+    pub(crate) const fn new(value: T) -> Self {
+        Self(value)
+    }
+}
+
 impl<T: Copy> Valid<T> {
     /// The validated configuration.
     ///

@@ -4,7 +4,7 @@ use std::error::Error;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use totem_core::ConfigError;
+use totem_core::{AlertConfigError, ConfigError};
 
 use super::Location;
 
@@ -74,6 +74,9 @@ pub enum ConfigErrorKind {
     /// The core's validation refused the values (also the
     /// [`source`](Error::source)): its message names the rule.
     Invalid(ConfigError),
+    /// The core's validation refused an `alerts` table's thresholds (also
+    /// the [`source`](Error::source)): its message names the rule.
+    InvalidAlerts(AlertConfigError),
 }
 
 impl ConfigFileError {
@@ -177,6 +180,7 @@ impl fmt::Display for ConfigErrorKind {
                 "no retry budget named {name:?}: `budget` names a [budget.<name>] table of the same file"
             ),
             Self::Invalid(e) => f.write_str(e.message()),
+            Self::InvalidAlerts(e) => f.write_str(e.message()),
         }
     }
 }
@@ -186,6 +190,7 @@ impl Error for ConfigFileError {
         match &self.0.kind {
             ConfigErrorKind::Read(e) => Some(e),
             ConfigErrorKind::Invalid(e) => Some(e),
+            ConfigErrorKind::InvalidAlerts(e) => Some(e),
             _ => None,
         }
     }

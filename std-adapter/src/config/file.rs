@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
-use totem_core::{BreakerConfig, ConfigError, RetryBudgetConfig, RetryConfig, Valid};
+use totem_core::{
+    AlertConfigError, BreakerAlerts, BreakerConfig, ConfigError, RetryAlerts, RetryBudgetConfig,
+    RetryConfig, Valid,
+};
 
 use super::info::{content_hash, ConfigInfo};
 use super::schema::{BreakerTable, BudgetTable, RetryTable, ValueFault};
@@ -66,6 +69,22 @@ const UNNAMED: &str = "";
 /// metrics = true                   # count attempts, successes and delays
 /// budget = "backend"               # optional: draw retries from [budget.backend]
 ///
+/// [breaker.payments.alerts]        # optional: the breaker's alert thresholds
+/// not_closed_for = "5m"            # OPEN or HALF_OPEN, never CLOSED, this long
+/// window = "5m"                    # the success rate's window
+/// success_rate_below = 80          # percent
+/// min_calls = 20                   # calls in the window before the rate is judged
+/// consecutive_failures_above = 10
+///
+/// [retry.notify.alerts]            # optional: the retry's alert thresholds
+/// retries_above = 5                # retries (attempts beyond the first) ...
+/// retries_window = "1m"            # ... in this window
+/// window = "5m"                    # the window of the success rate and mean delay
+/// success_rate_below = 50          # percent
+/// min_calls = 10                   # calls in the window before the rate is judged
+/// mean_delay_above = "30s"
+/// min_retries = 3                  # retries in the window before the mean is judged
+///
 /// [budget.backend]                 # a retry budget, shared by the retries naming it
 /// retry_percent = 20               # retries earned per 100 calls (0..=100)
 /// min_per_second = 10              # retries allowed every second, whatever the calls
@@ -96,10 +115,15 @@ const UNNAMED: &str = "";
 ///   `"stats"` ([`CircuitBreaker::reset_stats`]: the streak and success rate,
 ///   keeping the state). See [`DailyReset`].
 ///
+/// - **`alerts`**: the thresholds of the instance's alerts
+///   ([`BreakerAlerts`], [`RetryAlerts`]; every key optional, the spec's
+///   defaults otherwise), which [`Alerts`](crate::Alerts) evaluates in
+///   process ([`Registry::alerts`](crate::Registry::alerts)) and `totem
+///   rules` turns into Prometheus rules.
+///
 /// Later additions stay compatible with version-1 files: new optional keys
 /// in the instance tables (failure-rate windows, slow calls, a growing open
-/// time) and an `alerts` sub-table per instance (`[breaker.<name>.alerts]`,
-/// `[retry.<name>.alerts]`). `version` changes only if a key changes meaning.
+/// time). `version` changes only if a key changes meaning.
 ///
 /// ```
 /// use totem_std::{ConfigFile, ResetMode};
@@ -128,6 +152,8 @@ pub(crate) struct LoadedBreaker {
     pub(crate) config: Valid<BreakerConfig>,
     pub(crate) daily_reset: Option<DailyReset>,
     pub(crate) header: Location,
+    /// `[breaker.<name>.alerts]`, or the spec's defaults.
+    pub(crate) alerts: Valid<BreakerAlerts>,
 }
 
 /// A retry that passed validation under [`UNNAMED`].
@@ -137,6 +163,8 @@ pub(crate) struct LoadedRetry {
     pub(crate) header: Location,
     /// The `[budget.<name>]` it draws on (checked to exist).
     pub(crate) budget: Option<String>,
+    /// `[retry.<name>.alerts]`, or the spec's defaults.
+    pub(crate) alerts: Valid<RetryAlerts>,
 }
 
 impl ConfigFile {
@@ -209,6 +237,46 @@ impl ConfigFile {
     /// The daily reset of breaker `name`, if it has one.
     pub fn daily_reset(&self, name: &str) -> Option<DailyReset> {
         self.breakers.get(name)?.daily_reset
+    }
+
+    /// The validated configuration of breaker `name`, every default
+    /// applied. Its `name` field is empty: the file's key names it (a
+    /// `'static` name is made only when the registry is built).
+    ///
+    /// ```
+    /// let file = totem_std::ConfigFile::from_toml_str("version = 1\n[breaker.db]\nfailure_threshold = 3\n", "inline")?;
+    /// let db = file.breaker("db").unwrap();
+    /// assert_eq!((db.failure_threshold, db.reset_timeout.as_secs()), (3, 60));
+    /// # Ok::<(), totem_std::ConfigFileError>(())
+    /// ```
+    pub fn breaker(&self, name: &str) -> Option<&BreakerConfig> {
+        self.breakers.get(name).map(|b| b.config.get())
+    }
+
+    /// The validated configuration of retry `name`, every default applied
+    /// (its `name` field is empty, as for [`breaker`](Self::breaker)).
+    pub fn retry(&self, name: &str) -> Option<&RetryConfig> {
+        self.retries.get(name).map(|r| r.config.get())
+    }
+
+    /// The alert thresholds of breaker `name`: its
+    /// `[breaker.<name>.alerts]` table over the spec's defaults.
+    ///
+    /// ```
+    /// let text = "version = 1\n[breaker.db]\n[breaker.db.alerts]\nmin_calls = 50\n";
+    /// let file = totem_std::ConfigFile::from_toml_str(text, "inline")?;
+    /// let alerts = file.breaker_alerts("db").unwrap();
+    /// assert_eq!((alerts.min_calls, alerts.success_rate_below), (50, 80));
+    /// # Ok::<(), totem_std::ConfigFileError>(())
+    /// ```
+    pub fn breaker_alerts(&self, name: &str) -> Option<&BreakerAlerts> {
+        self.breakers.get(name).map(|b| b.alerts.get())
+    }
+
+    /// The alert thresholds of retry `name`: its `[retry.<name>.alerts]`
+    /// table over the spec's defaults.
+    pub fn retry_alerts(&self, name: &str) -> Option<&RetryAlerts> {
+        self.retries.get(name).map(|r| r.alerts.get())
     }
 
     /// The retry budgets' names, in name order.
@@ -419,10 +487,17 @@ impl Loader<'_> {
         let config = config
             .validate()
             .map_err(|e| self.invalid(&instance, &value, e))?;
+        let alerts = match &table.alerts {
+            Some(t) => t.to_core().map_err(|f| self.value_fault(&instance, f))?,
+            None => BreakerAlerts::new(),
+        }
+        .validate()
+        .map_err(|e| self.invalid_alerts(&instance, &value, e))?;
         Ok(LoadedBreaker {
             config,
             daily_reset,
             header: Location::of(self.text, value.span().start),
+            alerts,
         })
     }
 
@@ -440,10 +515,17 @@ impl Loader<'_> {
             .map_err(|f| self.value_fault(&instance, f))?
             .validate()
             .map_err(|e| self.invalid(&instance, &value, e))?;
+        let alerts = match &table.alerts {
+            Some(t) => t.to_core().map_err(|f| self.value_fault(&instance, f))?,
+            None => RetryAlerts::new(),
+        }
+        .validate()
+        .map_err(|e| self.invalid_alerts(&instance, &value, e))?;
         let retry = LoadedRetry {
             config,
             header: Location::of(self.text, value.span().start),
             budget: table.budget.as_ref().map(|b| b.get_ref().clone()),
+            alerts,
         };
         Ok((retry, table.budget))
     }
@@ -532,6 +614,41 @@ impl Loader<'_> {
             Some(instance),
             Some(e.field()),
             ConfigErrorKind::Invalid(e),
+        );
+        if key.is_none() {
+            err.defaulted()
+        } else {
+            err
+        }
+    }
+}
+
+impl Loader<'_> {
+    /// The core refused an `alerts` table: point at the key it names in
+    /// that table, or at the table when the key is absent.
+    fn invalid_alerts(
+        &self,
+        instance: &str,
+        value: &Spanned<DeValue<'_>>,
+        e: AlertConfigError,
+    ) -> ConfigFileError {
+        let table = match value.get_ref() {
+            DeValue::Table(t) => t.get_key_value("alerts"),
+            _ => None,
+        };
+        let key = table.and_then(|(_, v)| match v.get_ref() {
+            DeValue::Table(t) => t.get_key_value(e.field()).map(|(k, _)| k.span()),
+            _ => None,
+        });
+        let span = key
+            .clone()
+            .or_else(|| table.map(|(k, _)| k.span()))
+            .unwrap_or_else(|| value.span());
+        let err = self.error(
+            Some(span),
+            Some(instance),
+            Some(&format!("alerts.{}", e.field())),
+            ConfigErrorKind::InvalidAlerts(e),
         );
         if key.is_none() {
             err.defaulted()

@@ -2,6 +2,7 @@
 //! parsed with serde and toml, checked by the core's `validate()`, with
 //! errors that say where. The schema is documented on [`ConfigFile`].
 
+mod alerts;
 mod choice;
 mod daily_reset;
 mod duration;

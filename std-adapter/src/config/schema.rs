@@ -15,6 +15,7 @@ use totem_core::{
     SlidingWindow, WindowStorage, MAX_WINDOW_BUCKETS,
 };
 
+use super::alerts::{BreakerAlertsTable, RetryAlertsTable};
 use super::choice::Choice;
 use super::daily_reset::DailyResetTable;
 use super::duration::DurationValue;
@@ -50,6 +51,8 @@ pub(crate) struct BreakerTable {
     failure_rate: Option<u32>,
     slow_call_duration: Option<Spanned<DurationValue>>,
     slow_call_rate: Option<Spanned<u32>>,
+    /// `[breaker.<name>.alerts]`.
+    pub(crate) alerts: Option<BreakerAlertsTable>,
 }
 
 /// `sliding_window = { calls = 100 }` or `{ time = "60s" }`.
@@ -91,6 +94,8 @@ pub(crate) struct RetryTable {
     metrics: Option<bool>,
     /// The name of a `[budget.<name>]` table of the same file.
     pub(crate) budget: Option<Spanned<String>>,
+    /// `[retry.<name>.alerts]`.
+    pub(crate) alerts: Option<RetryAlertsTable>,
 }
 
 /// `[budget.<name>]`: a retry budget, shared by the retries that name it.

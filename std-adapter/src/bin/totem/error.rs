@@ -75,6 +75,8 @@ pub enum CliError {
     NothingToReplay(PathBuf),
     /// The SVG could not be drawn (plotters' message).
     Svg(String),
+    /// Standard output could not be written (a closed pipe, a full disk).
+    Output(io::Error),
 }
 
 impl CliError {
@@ -107,6 +109,12 @@ impl CliError {
 impl From<ConfigFileError> for CliError {
     fn from(e: ConfigFileError) -> Self {
         Self::Config(e)
+    }
+}
+
+impl From<io::Error> for CliError {
+    fn from(e: io::Error) -> Self {
+        Self::Output(e)
     }
 }
 
@@ -165,6 +173,7 @@ impl fmt::Display for CliError {
                 config.display()
             ),
             Self::Svg(message) => write!(f, "cannot draw the SVG: {message}"),
+            Self::Output(e) => write!(f, "cannot write the output: {e}"),
         }
     }
 }
@@ -173,7 +182,9 @@ impl std::error::Error for CliError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Config(e) => Some(e),
-            Self::Read { source, .. } | Self::Write { source, .. } => Some(source),
+            Self::Read { source, .. } | Self::Write { source, .. } | Self::Output(source) => {
+                Some(source)
+            }
             _ => None,
         }
     }
