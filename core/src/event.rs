@@ -110,10 +110,14 @@ pub enum Cause {
     /// `disable()`.
     Disable,
     /// CLOSED → OPEN: the failure rate over the sliding window reached
-    /// `failure_rate` (with at least `minimum_calls` in the window).
+    /// `failure_rate` (with at least `minimum_calls` in the window; feature
+    /// `policies`).
+    #[cfg(feature = "policies")]
     FailureRate,
     /// CLOSED → OPEN: the share of slow calls over the sliding window
-    /// reached `slow_call_rate` (with at least `minimum_calls`).
+    /// reached `slow_call_rate` (with at least `minimum_calls`; feature
+    /// `policies`).
+    #[cfg(feature = "policies")]
     SlowCallRate,
 }
 
@@ -124,6 +128,7 @@ impl Cause {
     /// # use totem_core::Cause;
     /// assert_eq!(Cause::ALL[Cause::ProbeFailed as usize], Cause::ProbeFailed);
     /// ```
+    #[cfg(feature = "policies")]
     pub const ALL: [Cause; 10] = [
         Cause::FailureThreshold,
         Cause::ResetTimeout,
@@ -135,6 +140,18 @@ impl Cause {
         Cause::Disable,
         Cause::FailureRate,
         Cause::SlowCallRate,
+    ];
+    /// Every cause, in counter order (`Cause as usize`).
+    #[cfg(not(feature = "policies"))]
+    pub const ALL: [Cause; 8] = [
+        Cause::FailureThreshold,
+        Cause::ResetTimeout,
+        Cause::ProbeFailed,
+        Cause::HalfOpenTimeout,
+        Cause::ProbesSucceeded,
+        Cause::Reset,
+        Cause::ForceOpen,
+        Cause::Disable,
     ];
 
     /// A lowercase label (for metrics and logs).
@@ -153,7 +170,9 @@ impl Cause {
             Cause::Reset => "reset",
             Cause::ForceOpen => "force_open",
             Cause::Disable => "disable",
+            #[cfg(feature = "policies")]
             Cause::FailureRate => "failure_rate",
+            #[cfg(feature = "policies")]
             Cause::SlowCallRate => "slow_call_rate",
         }
     }
@@ -168,9 +187,9 @@ impl Cause {
     /// ```
     pub const fn from(self) -> Option<State> {
         match self {
-            Cause::FailureThreshold | Cause::FailureRate | Cause::SlowCallRate => {
-                Some(State::Closed)
-            }
+            Cause::FailureThreshold => Some(State::Closed),
+            #[cfg(feature = "policies")]
+            Cause::FailureRate | Cause::SlowCallRate => Some(State::Closed),
             Cause::ResetTimeout => Some(State::Open),
             Cause::ProbeFailed | Cause::HalfOpenTimeout | Cause::ProbesSucceeded => {
                 Some(State::HalfOpen)
@@ -187,11 +206,9 @@ impl Cause {
     /// ```
     pub const fn to(self) -> State {
         match self {
-            Cause::FailureThreshold
-            | Cause::FailureRate
-            | Cause::SlowCallRate
-            | Cause::ProbeFailed
-            | Cause::HalfOpenTimeout => State::Open,
+            Cause::FailureThreshold | Cause::ProbeFailed | Cause::HalfOpenTimeout => State::Open,
+            #[cfg(feature = "policies")]
+            Cause::FailureRate | Cause::SlowCallRate => State::Open,
             Cause::ResetTimeout => State::HalfOpen,
             Cause::ProbesSucceeded | Cause::Reset => State::Closed,
             Cause::ForceOpen => State::ForcedOpen,

@@ -34,6 +34,11 @@
 //! - `defmt`: `defmt::Format` on the public value types.
 //! - `critical-section`: atomics through a critical section, for targets
 //!   without CAS (thumbv6m, riscv32imc).
+//! - `policies`: the breaker policies beyond consecutive failures: rates
+//!   (`failure_rate`, `slow_calls`) over a [`RateWindow`]'s buckets, a
+//!   growing open time, a half-open episode decided by rate. Off by default,
+//!   so a firmware that does not use them carries neither their code nor
+//!   their configuration fields (`totem-std` turns it on).
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -52,6 +57,7 @@ mod metrics;
 mod primitive;
 mod retry;
 mod throttle;
+#[cfg(feature = "policies")]
 mod window;
 
 pub use alert::{
@@ -62,16 +68,21 @@ pub use breaker::{CallError, CircuitBreaker, Outcome, Permit};
 pub use clock::{Clock, Duration, Instant, ManualClock};
 pub use config::{
     AbandonedPermit, BackoffFactor, BreakerConfig, ConfigError, Jitter, RetryBudgetConfig,
-    RetryConfig, SlidingWindow, Valid, Window,
+    RetryConfig, Valid,
 };
+#[cfg(feature = "policies")]
+pub use config::{SlidingWindow, Window};
 pub use event::{
     Cause, Event, GiveUp, NoObserver, Observer, ObserverFn, Rejected, RetryGaveUp, RetryScheduled,
     State, Transition,
 };
 pub use limits::{
     DELAY_BUCKETS_MS, ERROR_CLASSES, GENERATIONS, MAX_BUDGET_RETRIES, MAX_DELAY_MS,
-    MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_REOPENS_COUNTED, MAX_RESET_TIMEOUT_FACTOR,
-    MAX_TIMEOUT_MS, MAX_WINDOW_BUCKETS, MAX_WINDOW_CALLS,
+    MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS,
+};
+#[cfg(feature = "policies")]
+pub use limits::{
+    MAX_REOPENS_COUNTED, MAX_RESET_TIMEOUT_FACTOR, MAX_WINDOW_BUCKETS, MAX_WINDOW_CALLS,
 };
 pub use metrics::{BreakerSnapshot, RetrySnapshot, SuccessRate};
 pub use retry::{
@@ -79,4 +90,5 @@ pub use retry::{
     RetryPolicy, SharedRng, Sleeper,
 };
 pub use throttle::Throttle;
+#[cfg(feature = "policies")]
 pub use window::{RateWindow, WindowStorage};

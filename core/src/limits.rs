@@ -57,6 +57,7 @@ pub const GENERATIONS: u32 = 1 << GEN_BITS;
 /// ```
 pub const MAX_TIMEOUT_MS: u32 = (1 << (STAMP_TIME_BITS - 1)) - 1;
 
+#[cfg(feature = "policies")]
 /// How many consecutive reopens grow the open time: the reopen count is a
 /// 2-bit field of the breaker word, so `reset_timeout × factor^n` grows for
 /// the first 3 reopens and then stays (a factor up to 16 reaches 4096×
@@ -67,6 +68,7 @@ pub const MAX_TIMEOUT_MS: u32 = (1 << (STAMP_TIME_BITS - 1)) - 1;
 /// ```
 pub const MAX_REOPENS_COUNTED: u32 = (1 << REOPEN_BITS) - 1;
 
+#[cfg(feature = "policies")]
 /// The largest `reset_timeout_factor`: a growth beyond 16× per reopen
 /// reaches any cap in one or two reopens, so larger factors only hide a
 /// typo.
@@ -79,6 +81,7 @@ pub const MAX_REOPENS_COUNTED: u32 = (1 << REOPEN_BITS) - 1;
 /// ```
 pub const MAX_RESET_TIMEOUT_FACTOR: u32 = 16;
 
+#[cfg(feature = "policies")]
 /// The most buckets a [`RateWindow`](crate::RateWindow) can have: a bucket
 /// word carries its epoch modulo 64, and a live bucket must be told from one
 /// of the epoch before it (half the tag's range).
@@ -91,10 +94,14 @@ pub const MAX_RESET_TIMEOUT_FACTOR: u32 = 16;
 pub const MAX_WINDOW_BUCKETS: usize = 1 << (WINDOW_TAG_BITS - 1);
 
 // The widths of a window bucket word (drawn in `window::bucket`).
+#[cfg(feature = "policies")]
 pub(crate) const WINDOW_TAG_BITS: u32 = 6;
+#[cfg(feature = "policies")]
 pub(crate) const WINDOW_COUNT_BITS: u32 = 13;
+#[cfg(feature = "policies")]
 const _: () = assert!(WINDOW_TAG_BITS + 2 * WINDOW_COUNT_BITS == 32);
 
+#[cfg(feature = "policies")]
 /// The longest count window, in calls: a bucket counts up to 8191 calls, and
 /// a count window holds at most that many in all.
 ///

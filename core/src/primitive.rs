@@ -13,11 +13,19 @@
 //! No other file names `core::sync::atomic`.
 
 #[cfg(totem_loom)]
-pub(crate) use loom::sync::atomic::{fence, AtomicU32, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicU32, Ordering};
 #[cfg(not(any(totem_loom, totem_shuttle)))]
-pub(crate) use portable_atomic::{fence, AtomicU32, Ordering};
+pub(crate) use portable_atomic::{AtomicU32, Ordering};
 #[cfg(all(totem_shuttle, not(totem_loom)))]
-pub(crate) use shuttle::sync::atomic::{fence, AtomicU32, Ordering};
+pub(crate) use shuttle::sync::atomic::{AtomicU32, Ordering};
+
+// A fence, for the sliding window's judge (see `window`).
+#[cfg(all(feature = "policies", totem_loom))]
+pub(crate) use loom::sync::atomic::fence;
+#[cfg(all(feature = "policies", not(any(totem_loom, totem_shuttle))))]
+pub(crate) use portable_atomic::fence;
+#[cfg(all(feature = "policies", totem_shuttle, not(totem_loom)))]
+pub(crate) use shuttle::sync::atomic::fence;
 
 #[cfg(not(target_has_atomic = "64"))]
 pub(crate) use self::AtomicU32 as AtomicCounter;

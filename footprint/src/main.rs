@@ -74,9 +74,45 @@ fn SysTick() {
 // ---------------------------------------------------------------------------
 
 #[cfg(not(feature = "abandoned_neutral"))]
-const BREAKER_CONFIG: BreakerConfig = BreakerConfig::new("fp");
+const BREAKER_BASE: BreakerConfig = BreakerConfig::new("fp");
 #[cfg(feature = "abandoned_neutral")]
-const BREAKER_CONFIG: BreakerConfig = BreakerConfig::new("fp").abandoned(AbandonedPermit::Neutral);
+const BREAKER_BASE: BreakerConfig = BreakerConfig::new("fp").abandoned(AbandonedPermit::Neutral);
+
+// The policies beyond consecutive failures, each measured on its own.
+#[cfg(feature = "growing_open_time")]
+const BREAKER_GROWTH: BreakerConfig =
+    BREAKER_BASE.reset_timeout_growth(2, Duration::from_ticks(600_000));
+#[cfg(not(feature = "growing_open_time"))]
+const BREAKER_GROWTH: BreakerConfig = BREAKER_BASE;
+#[cfg(feature = "half_open_rate")]
+const BREAKER_HALF_OPEN: BreakerConfig = BREAKER_GROWTH
+    .half_open_permits(4)
+    .half_open_failure_rate(50);
+#[cfg(not(feature = "half_open_rate"))]
+const BREAKER_HALF_OPEN: BreakerConfig = BREAKER_GROWTH;
+
+/// The sliding window's buckets, in RAM: its symbol size is the RAM a
+/// window of 10 buckets takes.
+#[cfg(any(feature = "count_window", feature = "time_window"))]
+#[no_mangle]
+pub static FP_WINDOW: totem_core::RateWindow<10> = totem_core::RateWindow::new();
+#[cfg(feature = "count_window")]
+const BREAKER_WINDOW: BreakerConfig = BREAKER_HALF_OPEN
+    .sliding_window(totem_core::SlidingWindow::Calls(100), FP_WINDOW.storage())
+    .failure_rate(50);
+#[cfg(all(feature = "time_window", not(feature = "count_window")))]
+const BREAKER_WINDOW: BreakerConfig = BREAKER_HALF_OPEN
+    .sliding_window(
+        totem_core::SlidingWindow::Time(Duration::from_ticks(60_000)),
+        FP_WINDOW.storage(),
+    )
+    .failure_rate(50);
+#[cfg(not(any(feature = "count_window", feature = "time_window")))]
+const BREAKER_WINDOW: BreakerConfig = BREAKER_HALF_OPEN;
+#[cfg(feature = "slow_calls")]
+const BREAKER_CONFIG: BreakerConfig = BREAKER_WINDOW.slow_calls(Duration::from_ticks(2_000), 80);
+#[cfg(not(feature = "slow_calls"))]
+const BREAKER_CONFIG: BreakerConfig = BREAKER_WINDOW;
 
 const RETRY_BASE: RetryConfig = RetryConfig::new("fp");
 #[cfg(feature = "retry_metrics_off")]

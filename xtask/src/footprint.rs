@@ -100,6 +100,26 @@ const OPTIONS: &[(&str, &str)] = &[
     ("retry_metrics_off", "retry metrics off"),
     ("jitter_full", "full jitter"),
     ("jitter_decorrelated", "decorrelated jitter"),
+    (
+        "growing_open_time",
+        "growing open time (reset_timeout_growth(2, 10 min))",
+    ),
+    (
+        "half_open_rate",
+        "half-open decided by rate (4 probes, half_open_failure_rate(50))",
+    ),
+    (
+        "count_window",
+        "failure rate over a count window (100 calls, 10 buckets)",
+    ),
+    (
+        "time_window",
+        "failure rate over a time window (60 s, 10 buckets)",
+    ),
+    (
+        "slow_calls",
+        "slow calls (2 s, 80 %) over a count window (100 calls, 10 buckets)",
+    ),
 ];
 
 /// `cargo xtask footprint`: the report of every target, then the verdict.
@@ -177,16 +197,31 @@ fn measure(builds: &Builds, target: &str) -> Result<(PathBuf, i64)> {
     );
     println!();
 
-    println!("| option, on top of the default configuration | flash bytes added |");
-    println!("|---|---:|");
+    let nm = binutils::nm(&["--print-size", "--radix=d"], &all_elf)?;
+    let ram = |symbol| symbols::size_of(&nm, symbol).map_or("-".into(), |n| n.to_string());
+    // The RAM of a build's breaker and window statics.
+    let statics = |nm: &str| {
+        ["FP_BREAKER", "FP_WINDOW"]
+            .iter()
+            .filter_map(|s| symbols::size_of(nm, s))
+            .sum::<u64>() as i64
+    };
+    let all_ram = statics(&nm);
+
+    println!("| option, on top of the default configuration | flash bytes added | RAM bytes added (breaker + window) |");
+    println!("|---|---:|---:|");
     for (feature, label) in OPTIONS {
-        let with = sections(&builds.build(target, &["all", feature])?)?;
-        println!("| {label} | {} |", with.flash - all.flash);
+        let elf = builds.build(target, &["all", feature])?;
+        let with = sections(&elf)?;
+        let with_nm = binutils::nm(&["--print-size", "--radix=d"], &elf)?;
+        println!(
+            "| {label} | {} | {} |",
+            with.flash - all.flash,
+            statics(&with_nm) - all_ram
+        );
     }
     println!();
 
-    let nm = binutils::nm(&["--print-size", "--radix=d"], &all_elf)?;
-    let ram = |symbol| symbols::size_of(&nm, symbol).map_or("-".into(), |n| n.to_string());
     println!(
         "RAM: one breaker (FP_BREAKER) {} bytes, one retry (FP_RETRY) {} bytes",
         ram("FP_BREAKER"),

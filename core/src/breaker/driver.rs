@@ -201,7 +201,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// Records the outcome of a permit of generation `gen` (out of line: the
     /// common success is decided inline in `on_outcome`).
     #[inline(never)]
-    pub(super) fn apply_outcome(&self, gen: u16, effect: Effect) {
+    pub(super) fn apply_outcome(&self, gen: u8, effect: Effect) {
         self.drive(self.load_word(), |w, seen| {
             decide_outcome(w, seen, gen, effect, &self.limits)
         })

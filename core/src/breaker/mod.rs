@@ -473,7 +473,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// Books an outcome of a permit of generation `gen`; `started` is the
     /// call's start time when the slow-call policy times calls.
     #[inline]
-    pub(super) fn on_outcome(&self, gen: u16, outcome: Outcome, started: Option<u32>) {
+    pub(super) fn on_outcome(&self, gen: u8, outcome: Outcome, started: Option<u32>) {
         let c = &self.counters.0;
         match outcome {
             Outcome::Success => {
@@ -487,7 +487,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 if let Decision::Done(()) =
                     decide_outcome(w, None, gen, Effect::Success, &self.limits)
                 {
-                    if self.limits.window_buckets == 0 {
+                    if !self.limits.windowed() {
                         return;
                     }
                 } else {
@@ -498,7 +498,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Outcome::Failure => {
                 bump(&c.failures);
                 self.apply_outcome(gen, Effect::Failure);
-                if self.limits.window_buckets != 0 {
+                if self.limits.windowed() {
                     self.to_window(gen, true, started);
                 }
             }
@@ -509,14 +509,14 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         }
     }
 
-    pub(super) fn abandon(&self, gen: u16) {
+    pub(super) fn abandon(&self, gen: u8) {
         let c = &self.counters.0;
         bump(&c.abandoned);
         match self.config.get().abandoned {
             AbandonedPermit::Failure => {
                 bump(&c.failures);
                 self.apply_outcome(gen, Effect::Failure);
-                if self.limits.window_buckets != 0 {
+                if self.limits.windowed() {
                     self.to_window(gen, true, None);
                 }
             }

@@ -128,12 +128,12 @@ impl<E: core::error::Error + 'static> core::error::Error for CallError<E> {
 #[derive(Debug)]
 pub struct Permit<'a, C: Clock, O: Observer = NoObserver> {
     breaker: &'a CircuitBreaker<C, O>,
-    gen: u16,
+    gen: u8,
 }
 
 impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
     #[inline(always)]
-    pub(super) fn new(breaker: &'a CircuitBreaker<C, O>, gen: u16) -> Self {
+    pub(super) fn new(breaker: &'a CircuitBreaker<C, O>, gen: u8) -> Self {
         Self { breaker, gen }
     }
 
@@ -151,6 +151,7 @@ impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
         self.record_started(outcome, None)
     }
 
+    #[cfg(feature = "policies")]
     /// Records the outcome of a call that took `elapsed`, for the slow-call
     /// policy ([`BreakerConfig::slow_calls`](crate::BreakerConfig::slow_calls));
     /// [`CircuitBreaker::call`] times its calls itself.

@@ -1,16 +1,21 @@
 //! The breaker's side of the rate policies: each outcome of a current
 //! CLOSED permit into the sliding window, the verdict over it, and the
-//! window's success rate for snapshots. Off (and never reached) without a
-//! window.
+//! window's success rate for snapshots. Without the `policies`
+//! feature every function here is an empty `inline(always)` stand-in, so
+//! the call path carries none of it.
 
+#[cfg(feature = "policies")]
 use super::machine::{decide_rate_trip, is_slow, window_verdict};
+#[cfg(feature = "policies")]
 use super::word::Kind;
 use super::CircuitBreaker;
 use crate::clock::Clock;
 use crate::event::Observer;
 use crate::metrics::SuccessRate;
+#[cfg(feature = "policies")]
 use crate::window::WindowStorage;
 
+#[cfg(feature = "policies")]
 impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     #[inline]
     fn window(&self) -> Option<WindowStorage> {
@@ -21,7 +26,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// one (no clock is read otherwise).
     #[inline(always)]
     pub(super) fn call_started(&self) -> Option<u32> {
-        if self.limits.slow_ms != 0 {
+        if self.limits.window.slow_ms != 0 {
             Some(self.now_millis())
         } else {
             None
@@ -32,7 +37,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// the breaker is still CLOSED in that generation, and opens it if a
     /// rate policy says so. Ignored outcomes never get here.
     #[inline(never)]
-    pub(super) fn to_window(&self, gen: u16, failed: bool, started: Option<u32>) {
+    pub(super) fn to_window(&self, gen: u8, failed: bool, started: Option<u32>) {
         let Some(storage) = self.window() else {
             return;
         };
@@ -42,12 +47,12 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             // breaker is not CLOSED: the window is for CLOSED traffic.
             return;
         }
-        let l = &self.limits;
-        let (epoch, now) = if l.window_by_time {
+        let l = &self.limits.window;
+        let (epoch, now) = if l.by_time {
             let now = self.now_millis();
-            (now / l.window_unit, Some(now))
+            (now / l.unit, Some(now))
         } else {
-            (storage.next_call() / l.window_unit, None)
+            (storage.next_call() / l.unit, None)
         };
         let slow = match started {
             Some(t0) if l.slow_ms != 0 => {
@@ -59,7 +64,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             }
             _ => None,
         };
-        let counts = storage.record_and_count(epoch, l.window_buckets, failed, slow);
+        let counts = storage.record_and_count(epoch, l.buckets, failed, slow);
         if let Some(cause) = window_verdict(counts, l) {
             self.drive(self.load_word(), |w, seen| {
                 decide_rate_trip(w, seen, gen, cause)
@@ -74,20 +79,20 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         }
     }
 
-    /// The window's success rate at `now` (`None` without a window, or with
-    /// no outcome in it).
+    /// The window's success rate at `now` (`None` without a window; `Some`
+    /// of `None` with no outcome in it).
     pub(super) fn window_success_rate(&self, now: u32) -> Option<Option<SuccessRate>> {
         let storage = self.window()?;
-        let l = &self.limits;
-        let epoch = if l.window_by_time {
-            now / l.window_unit
+        let l = &self.limits.window;
+        let epoch = if l.by_time {
+            now / l.unit
         } else {
             match storage.calls_numbered() {
                 0 => return Some(None),
-                n => (n - 1) / l.window_unit,
+                n => (n - 1) / l.unit,
             }
         };
-        let c = storage.counts(epoch, l.window_buckets);
+        let c = storage.counts(epoch, l.buckets);
         Some(if c.calls == 0 {
             None
         } else {
@@ -96,5 +101,24 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 calls: u64::from(c.calls),
             })
         })
+    }
+}
+
+#[cfg(not(feature = "policies"))]
+impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+    #[inline(always)]
+    pub(super) fn call_started(&self) -> Option<u32> {
+        None
+    }
+
+    #[inline(always)]
+    pub(super) fn to_window(&self, _gen: u8, _failed: bool, _started: Option<u32>) {}
+
+    #[inline(always)]
+    pub(super) fn clear_window(&self) {}
+
+    #[inline(always)]
+    pub(super) fn window_success_rate(&self, _now: u32) -> Option<Option<SuccessRate>> {
+        None
     }
 }

@@ -112,7 +112,7 @@ impl Kind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Word {
     pub(crate) kind: Kind,
-    pub(crate) gen: u16,
+    pub(crate) gen: u8,
     pub(crate) admitted: u8,
     pub(crate) successes: u8,
     pub(crate) failed: u8,
@@ -138,8 +138,7 @@ impl Word {
             | ((self.gen as u32 & GEN_MASK) << GEN_SHIFT)
             | ((self.admitted as u32 & SLOT_MASK) << ADMITTED_SHIFT)
             | ((self.successes as u32 & SLOT_MASK) << SUCCESSES_SHIFT)
-            | ((self.failed as u32 & SLOT_MASK) << FAILED_SHIFT)
-            | ((self.reopens as u32 & REOPEN_MASK) << REOPEN_SHIFT)
+            | (Word::policy_bits(self.failed, self.reopens))
             | ((self.streak as u32 & STREAK_MASK) << STREAK_SHIFT)
     }
 
@@ -147,19 +146,41 @@ impl Word {
     pub(crate) const fn decode(bits: u32) -> Word {
         Word {
             kind: Kind::from_bits(bits & KIND_MASK),
-            gen: ((bits >> GEN_SHIFT) & GEN_MASK) as u16,
+            gen: ((bits >> GEN_SHIFT) & GEN_MASK) as u8,
             admitted: ((bits >> ADMITTED_SHIFT) & SLOT_MASK) as u8,
             successes: ((bits >> SUCCESSES_SHIFT) & SLOT_MASK) as u8,
-            failed: ((bits >> FAILED_SHIFT) & SLOT_MASK) as u8,
-            reopens: ((bits >> REOPEN_SHIFT) & REOPEN_MASK) as u8,
+            // Always zero without the `policies` feature: not decoded, so
+            // the default build carries no code for them.
+            failed: if cfg!(feature = "policies") {
+                ((bits >> FAILED_SHIFT) & SLOT_MASK) as u8
+            } else {
+                0
+            },
+            reopens: if cfg!(feature = "policies") {
+                ((bits >> REOPEN_SHIFT) & REOPEN_MASK) as u8
+            } else {
+                0
+            },
             streak: ((bits >> STREAK_SHIFT) & STREAK_MASK) as u16,
+        }
+    }
+
+    /// The bits of the policies' fields (none without the `policies`
+    /// feature, where they are always zero).
+    #[inline]
+    const fn policy_bits(failed: u8, reopens: u8) -> u32 {
+        if cfg!(feature = "policies") {
+            ((failed as u32 & SLOT_MASK) << FAILED_SHIFT)
+                | ((reopens as u32 & REOPEN_MASK) << REOPEN_SHIFT)
+        } else {
+            0
         }
     }
 
     /// The generation after `gen` (wrapping at `GENERATIONS`).
     #[inline]
-    pub(crate) const fn gen_after(gen: u16) -> u16 {
-        (gen + 1) & GEN_MASK as u16
+    pub(crate) const fn gen_after(gen: u8) -> u8 {
+        (gen + 1) & GEN_MASK as u8
     }
 
     /// The same word moved to `kind` in the next generation, with the
@@ -180,11 +201,15 @@ impl Word {
     /// Half-open probes admitted and not yet reported.
     #[inline]
     pub(crate) const fn in_flight(self) -> u8 {
-        self.admitted.saturating_sub(self.successes + self.failed)
+        // The decisions keep successes + failed <= admitted.
+        self.admitted
+            .wrapping_sub(self.successes)
+            .wrapping_sub(self.failed)
     }
 
     /// The reopen count after one more reopen (saturating).
     #[inline]
+    #[cfg(feature = "policies")]
     pub(crate) const fn reopens_plus_one(self) -> u8 {
         if (self.reopens as u32) < REOPEN_MASK {
             self.reopens + 1
@@ -218,7 +243,7 @@ impl Stamp {
     pub(crate) const UNANCHORED: Stamp = Stamp { tag: 0xF, time: 0 };
 
     #[inline]
-    pub(crate) const fn new(gen: u16, millis: u32) -> Stamp {
+    pub(crate) const fn new(gen: u8, millis: u32) -> Stamp {
         Stamp {
             tag: (gen as u32 & TAG_MASK) as u8,
             time: millis & STAMP_TIME_MASK,
@@ -242,7 +267,7 @@ impl Stamp {
     /// generation `gen`. A published stamp can have the same bits (generation
     /// 15 at time 0): it belongs to its word, and then it is not this.
     #[inline]
-    pub(crate) const fn never_anchored(self, gen: u16) -> bool {
+    pub(crate) const fn never_anchored(self, gen: u8) -> bool {
         self.tag == Stamp::UNANCHORED.tag
             && self.time == Stamp::UNANCHORED.time
             && !self.belongs_to(gen)
@@ -250,7 +275,7 @@ impl Stamp {
 
     /// Whether this stamp belongs to a word of generation `gen`.
     #[inline]
-    pub(crate) const fn belongs_to(self, gen: u16) -> bool {
+    pub(crate) const fn belongs_to(self, gen: u8) -> bool {
         self.tag as u32 == (gen as u32 & TAG_MASK)
     }
 
@@ -286,6 +311,18 @@ pub(crate) const fn saturating_span(from: u32, to: u32) -> u32 {
 mod tests {
     use super::*;
 
+    /// The policies' fields hold only zero without the `policies` feature.
+    const POLICY_COUNTS: &[u8] = if cfg!(feature = "policies") {
+        &[0, 1, 15]
+    } else {
+        &[0]
+    };
+    const POLICY_REOPENS: &[u8] = if cfg!(feature = "policies") {
+        &[0, 1, 3]
+    } else {
+        &[0]
+    };
+
     #[test]
     fn word_round_trips_at_every_field_extreme() {
         let kinds = [
@@ -297,11 +334,11 @@ mod tests {
             Kind::Disabled,
         ];
         for kind in kinds {
-            for gen in [0u16, 1, 32, 63] {
+            for gen in [0u8, 1, 32, 63] {
                 for admitted in [0u8, 1, 15] {
                     for successes in [0u8, 1, 15] {
-                        for failed in [0u8, 1, 15] {
-                            for reopens in [0u8, 1, 3] {
+                        for &failed in POLICY_COUNTS {
+                            for &reopens in POLICY_REOPENS {
                                 for streak in [0u16, 1, 510, 511] {
                                     let w = Word {
                                         kind,
@@ -340,12 +377,18 @@ mod tests {
         };
         assert_eq!(streak_only.encode(), 511 << 23);
         assert_eq!(all.encode() & 0b111, 5);
-        assert_eq!(all.encode(), u32::MAX - 2);
+        // The policies' bits: written only with the `policies` feature.
+        let policy_bits = (0xF << FAILED_SHIFT) | (0b11 << REOPEN_SHIFT);
+        if cfg!(feature = "policies") {
+            assert_eq!(all.encode(), u32::MAX - 2);
+        } else {
+            assert_eq!(all.encode(), (u32::MAX - 2) & !policy_bits);
+        }
     }
 
     #[test]
     fn stamp_round_trips() {
-        for gen in [0u16, 15, 16, 63] {
+        for gen in [0u8, 15, 16, 63] {
             for t in [0u32, 1, STAMP_TIME_MASK, u32::MAX] {
                 let s = Stamp::new(gen, t);
                 assert_eq!(Stamp::decode(s.encode()), s);
@@ -406,6 +449,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "policies")]
     fn reopens_saturate() {
         let w = Word {
             reopens: 3,

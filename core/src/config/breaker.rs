@@ -1,11 +1,15 @@
 //! [`BreakerConfig`]: the spec's breaker settings and their limits.
 
-use super::{ConfigError, SlidingWindow, Valid, Window};
+use super::{ConfigError, Valid};
+#[cfg(feature = "policies")]
+use super::{SlidingWindow, Window};
 use crate::clock::Duration;
-use crate::limits::{
-    MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_RESET_TIMEOUT_FACTOR, MAX_TIMEOUT_MS,
-    MAX_WINDOW_BUCKETS, MAX_WINDOW_CALLS,
-};
+#[cfg(feature = "policies")]
+use crate::limits::MAX_RESET_TIMEOUT_FACTOR;
+use crate::limits::{MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS, MAX_TIMEOUT_MS};
+#[cfg(feature = "policies")]
+use crate::limits::{MAX_WINDOW_BUCKETS, MAX_WINDOW_CALLS};
+#[cfg(feature = "policies")]
 use crate::window::WindowStorage;
 
 /// What a [`Permit`](crate::Permit) dropped without an outcome counts as.
@@ -32,15 +36,14 @@ pub enum AbandonedPermit {
 /// `half_open_timeout` 30 s, `half_open_permits` 1, `successes_to_close` =
 /// `half_open_permits`, an abandoned permit counts as a failure.
 ///
-/// The policies beyond consecutive failures are off by default, and cost
-/// nothing on the call path while off:
-/// - a growing open time ([`reset_timeout_growth`](Self::reset_timeout_growth));
+/// With totem-core's `policies` feature, the policies beyond consecutive
+/// failures, each off until configured:
+/// - a growing open time (`reset_timeout_growth`);
 /// - a half-open episode decided by its failure rate
-///   ([`half_open_failure_rate`](Self::half_open_failure_rate));
-/// - a [`sliding_window`](Self::sliding_window) of the last calls or the
-///   last stretch of time, and over it a [`failure_rate`](Self::failure_rate)
-///   and a [`slow_calls`](Self::slow_calls) rate that open the breaker, once
-///   the window holds [`minimum_calls`](Self::minimum_calls).
+///   (`half_open_failure_rate`);
+/// - a `sliding_window` of the last calls or the last stretch of time, and
+///   over it a `failure_rate` and a `slow_calls` rate that open the
+///   breaker, once the window holds `minimum_calls`.
 ///
 /// ```
 /// use totem_core::{BreakerConfig, Duration};
@@ -74,26 +77,34 @@ pub struct BreakerConfig {
     /// half-open episode or a half-open timeout), `n` counted up to
     /// [`MAX_REOPENS_COUNTED`](crate::MAX_REOPENS_COUNTED), and back to
     /// `reset_timeout` once it closes. 1 (the default) is no growth.
+    #[cfg(feature = "policies")]
     pub reset_timeout_factor: u32,
     /// The longest a growing open time gets (`None`: [`MAX_TIMEOUT_MS`]).
+    #[cfg(feature = "policies")]
     pub max_reset_timeout: Option<Duration>,
     /// `Some(p)`: a half-open episode is decided by rate once all its
     /// `half_open_permits` probes have reported: it reopens if `p` % of them
     /// or more failed, and closes otherwise. `None` (the default): any
     /// failed probe reopens at once, and `successes_to_close` successes
     /// close.
+    #[cfg(feature = "policies")]
     pub half_open_failure_rate: Option<u32>,
     /// The sliding window the rate policies are judged over.
+    #[cfg(feature = "policies")]
     pub window: Option<Window>,
     /// Outcomes the window must hold before a rate can open the breaker.
+    #[cfg(feature = "policies")]
     pub minimum_calls: u32,
     /// `Some(p)`: open when `p` % or more of the window's outcomes failed
     /// (inclusive).
+    #[cfg(feature = "policies")]
     pub failure_rate: Option<u32>,
     /// `Some(d)`: a call that takes `d` or longer is slow.
+    #[cfg(feature = "policies")]
     pub slow_call_duration: Option<Duration>,
     /// With `slow_call_duration`: open when this % or more of the window's
     /// outcomes were slow (inclusive), failed or not.
+    #[cfg(feature = "policies")]
     pub slow_call_rate: u32,
 }
 
@@ -114,13 +125,21 @@ impl BreakerConfig {
             half_open_permits: 1,
             successes_to_close: None,
             abandoned: AbandonedPermit::Failure,
+            #[cfg(feature = "policies")]
             reset_timeout_factor: 1,
+            #[cfg(feature = "policies")]
             max_reset_timeout: None,
+            #[cfg(feature = "policies")]
             half_open_failure_rate: None,
+            #[cfg(feature = "policies")]
             window: None,
+            #[cfg(feature = "policies")]
             minimum_calls: 10,
+            #[cfg(feature = "policies")]
             failure_rate: None,
+            #[cfg(feature = "policies")]
             slow_call_duration: None,
+            #[cfg(feature = "policies")]
             slow_call_rate: 100,
         }
     }
@@ -198,6 +217,7 @@ impl BreakerConfig {
         self
     }
 
+    #[cfg(feature = "policies")]
     /// A growing open time: `reset_timeout × factor^n` after the `n`-th
     /// consecutive reopen, at most `max` (default: factor 1, no growth).
     ///
@@ -214,6 +234,7 @@ impl BreakerConfig {
         self
     }
 
+    #[cfg(feature = "policies")]
     /// Decides a half-open episode by rate once all its probes reported:
     /// reopen if `percent` % or more failed, close otherwise (default: any
     /// failed probe reopens).
@@ -228,6 +249,7 @@ impl BreakerConfig {
         self
     }
 
+    #[cfg(feature = "policies")]
     /// The sliding window the rate policies are judged over, held in
     /// `storage` (a [`RateWindow`](crate::RateWindow)'s).
     ///
@@ -244,6 +266,7 @@ impl BreakerConfig {
         self
     }
 
+    #[cfg(feature = "policies")]
     /// Outcomes the window must hold before a rate can open the breaker
     /// (default 10).
     ///
@@ -256,6 +279,7 @@ impl BreakerConfig {
         self
     }
 
+    #[cfg(feature = "policies")]
     /// Opens the breaker when `percent` % or more of the window's outcomes
     /// failed (1 to 100; needs a sliding window).
     ///
@@ -268,6 +292,7 @@ impl BreakerConfig {
         self
     }
 
+    #[cfg(feature = "policies")]
     /// Counts a call taking `duration` or longer as slow, and opens the
     /// breaker when `percent` % or more of the window's outcomes were slow
     /// (needs a sliding window). The clock is then read when each call
@@ -287,6 +312,7 @@ impl BreakerConfig {
         self
     }
 
+    #[cfg(feature = "policies")]
     /// The open time after `reopens` consecutive reopens (0: the first time
     /// the breaker opens).
     ///
@@ -313,6 +339,57 @@ impl BreakerConfig {
             t = cap as u64;
         }
         Duration::from_ticks(t as u32)
+    }
+
+    /// The rules of the sliding window and the rates judged over it.
+    #[cfg(feature = "policies")]
+    const fn validate_window(&self) -> Result<(), ConfigError> {
+        if let Some(p) = self.failure_rate {
+            if p == 0 || p > 100 {
+                return Err(ConfigError::FailureRateOutOfRange);
+            }
+        }
+        if let Some(d) = self.slow_call_duration {
+            if d.as_ticks() == 0 {
+                return Err(ConfigError::SlowCallDurationZero);
+            }
+            if d.as_ticks() > MAX_TIMEOUT_MS {
+                return Err(ConfigError::SlowCallDurationTooLong);
+            }
+            if self.slow_call_rate == 0 || self.slow_call_rate > 100 {
+                return Err(ConfigError::SlowCallRateOutOfRange);
+            }
+        }
+        let rates = self.failure_rate.is_some() || self.slow_call_duration.is_some();
+        let Some(window) = self.window else {
+            if rates {
+                return Err(ConfigError::RatePolicyWithoutWindow);
+            }
+            return Ok(());
+        };
+        let buckets = window.storage.buckets();
+        if buckets == 0 || buckets as usize > MAX_WINDOW_BUCKETS {
+            return Err(ConfigError::WindowBucketsOutOfRange);
+        }
+        match window.size {
+            SlidingWindow::Calls(n) => {
+                if n == 0 || n > MAX_WINDOW_CALLS {
+                    return Err(ConfigError::WindowCallsOutOfRange);
+                }
+                if rates && self.minimum_calls > n {
+                    return Err(ConfigError::MinimumCallsAboveWindow);
+                }
+            }
+            SlidingWindow::Time(span) => {
+                if span.as_ticks() < MAX_WINDOW_BUCKETS as u32 || span.as_ticks() > MAX_TIMEOUT_MS {
+                    return Err(ConfigError::WindowTimeOutOfRange);
+                }
+            }
+        }
+        if self.minimum_calls == 0 {
+            return Err(ConfigError::MinimumCallsZero);
+        }
+        Ok(())
     }
 
     /// The successes that close the breaker, once defaults are applied.
@@ -367,6 +444,7 @@ impl BreakerConfig {
         if successes > self.half_open_permits {
             return Err(ConfigError::SuccessesToCloseAbovePermits);
         }
+        #[cfg(feature = "policies")]
         if let Err(e) = self.validate_policies() {
             return Err(e);
         }
@@ -374,6 +452,7 @@ impl BreakerConfig {
     }
 
     /// The rules of the policies beyond consecutive failures.
+    #[cfg(feature = "policies")]
     const fn validate_policies(&self) -> Result<(), ConfigError> {
         if self.reset_timeout_factor == 0 {
             return Err(ConfigError::ResetTimeoutFactorZero);
@@ -397,50 +476,9 @@ impl BreakerConfig {
                 return Err(ConfigError::SuccessesToCloseWithHalfOpenRate);
             }
         }
-        if let Some(p) = self.failure_rate {
-            if p == 0 || p > 100 {
-                return Err(ConfigError::FailureRateOutOfRange);
-            }
-        }
-        if let Some(d) = self.slow_call_duration {
-            if d.as_ticks() == 0 {
-                return Err(ConfigError::SlowCallDurationZero);
-            }
-            if d.as_ticks() > MAX_TIMEOUT_MS {
-                return Err(ConfigError::SlowCallDurationTooLong);
-            }
-            if self.slow_call_rate == 0 || self.slow_call_rate > 100 {
-                return Err(ConfigError::SlowCallRateOutOfRange);
-            }
-        }
-        let rates = self.failure_rate.is_some() || self.slow_call_duration.is_some();
-        let Some(window) = self.window else {
-            if rates {
-                return Err(ConfigError::RatePolicyWithoutWindow);
-            }
-            return Ok(());
-        };
-        let buckets = window.storage.buckets();
-        if buckets == 0 || buckets as usize > MAX_WINDOW_BUCKETS {
-            return Err(ConfigError::WindowBucketsOutOfRange);
-        }
-        match window.size {
-            SlidingWindow::Calls(n) => {
-                if n == 0 || n > MAX_WINDOW_CALLS {
-                    return Err(ConfigError::WindowCallsOutOfRange);
-                }
-                if rates && self.minimum_calls > n {
-                    return Err(ConfigError::MinimumCallsAboveWindow);
-                }
-            }
-            SlidingWindow::Time(span) => {
-                if span.as_ticks() < MAX_WINDOW_BUCKETS as u32 || span.as_ticks() > MAX_TIMEOUT_MS {
-                    return Err(ConfigError::WindowTimeOutOfRange);
-                }
-            }
-        }
-        if self.minimum_calls == 0 {
-            return Err(ConfigError::MinimumCallsZero);
+        #[cfg(feature = "policies")]
+        if let Err(e) = self.validate_window() {
+            return Err(e);
         }
         Ok(())
     }

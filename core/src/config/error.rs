@@ -275,7 +275,7 @@ mod tests {
     use super::ConfigError::*;
     use crate::limits::{
         MAX_BUDGET_RETRIES, MAX_DELAY_MS, MAX_FAILURE_THRESHOLD, MAX_HALF_OPEN_PERMITS,
-        MAX_RESET_TIMEOUT_FACTOR, MAX_TIMEOUT_MS, MAX_WINDOW_BUCKETS, MAX_WINDOW_CALLS,
+        MAX_TIMEOUT_MS,
     };
 
     #[test]
@@ -290,12 +290,21 @@ mod tests {
             (MaxDelayTooLong, MAX_DELAY_MS),
             (DeadlineTooLong, MAX_DELAY_MS),
             (MaxRetriesTooLarge, MAX_BUDGET_RETRIES),
-            (ResetTimeoutFactorTooLarge, MAX_RESET_TIMEOUT_FACTOR),
+            #[cfg(feature = "policies")]
+            (
+                ResetTimeoutFactorTooLarge,
+                crate::limits::MAX_RESET_TIMEOUT_FACTOR,
+            ),
             (MaxResetTimeoutTooLong, MAX_TIMEOUT_MS),
             (SlowCallDurationTooLong, MAX_TIMEOUT_MS),
-            (WindowCallsOutOfRange, MAX_WINDOW_CALLS),
             (WindowTimeOutOfRange, MAX_TIMEOUT_MS),
-            (WindowBucketsOutOfRange, MAX_WINDOW_BUCKETS as u32),
+            #[cfg(feature = "policies")]
+            (WindowCallsOutOfRange, crate::limits::MAX_WINDOW_CALLS),
+            #[cfg(feature = "policies")]
+            (
+                WindowBucketsOutOfRange,
+                crate::limits::MAX_WINDOW_BUCKETS as u32,
+            ),
         ];
         for (e, limit) in quoted {
             assert!(

@@ -5,12 +5,14 @@ mod breaker;
 mod budget;
 mod error;
 mod retry;
+#[cfg(feature = "policies")]
 mod window;
 
 pub use self::breaker::{AbandonedPermit, BreakerConfig};
 pub use self::budget::RetryBudgetConfig;
 pub use self::error::ConfigError;
 pub use self::retry::{BackoffFactor, Jitter, RetryConfig};
+#[cfg(feature = "policies")]
 pub use self::window::{SlidingWindow, Window};
 
 /// A configuration that passed validation. Only `validate()` makes one, so a

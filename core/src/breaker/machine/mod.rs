@@ -6,8 +6,11 @@
 
 use super::word::{Kind, Stamp, Word, MAX_TIMEOUT_MS};
 use crate::clock::Duration;
-use crate::config::{BreakerConfig, SlidingWindow};
+use crate::config::BreakerConfig;
+#[cfg(feature = "policies")]
+use crate::config::SlidingWindow;
 use crate::event::{Cause, State};
+#[cfg(feature = "policies")]
 use crate::window::WindowCounts;
 
 /// What a decision has read besides the word: the stamp, then a clock
@@ -56,7 +59,7 @@ pub(crate) enum Decision<R> {
 
 /// `try_acquire`'s answer: the generation to admit in, or a refusal with the
 /// time left until a probe.
-pub(crate) type Admission = Result<u16, (State, Option<Duration>)>;
+pub(crate) type Admission = Result<u8, (State, Option<Duration>)>;
 
 /// An outcome as the word sees it: an abandoned permit is a failure or a
 /// release depending on the configuration.
@@ -96,16 +99,28 @@ pub(crate) struct Limits {
     pub(crate) permits: u32,
     pub(crate) to_close: u32,
     /// Growth of the open time per consecutive reopen (1: none), and its cap.
+    #[cfg(feature = "policies")]
     pub(crate) reset_factor: u32,
+    #[cfg(feature = "policies")]
     pub(crate) max_reset_ms: u32,
     /// A rate-decided half-open episode's failure percentage (0: off, any
     /// failed probe reopens).
+    #[cfg(feature = "policies")]
     pub(crate) half_open_rate: u32,
-    /// The sliding window's buckets in use (0: no window) and what one
-    /// spans: calls, or milliseconds when `by_time`.
-    pub(crate) window_buckets: u32,
-    pub(crate) window_unit: u32,
-    pub(crate) window_by_time: bool,
+    /// The sliding window and its rates (`policies` feature).
+    #[cfg(feature = "policies")]
+    pub(crate) window: WindowLimits,
+}
+
+/// The sliding window's part of [`Limits`].
+#[cfg(feature = "policies")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WindowLimits {
+    /// Buckets in use (0: no window) and what one spans: calls, or
+    /// milliseconds when `by_time`.
+    pub(crate) buckets: u32,
+    pub(crate) unit: u32,
+    pub(crate) by_time: bool,
     pub(crate) minimum_calls: u32,
     /// The window's failure and slow-call percentages (0: off) and the
     /// slow-call duration in ms (0: off; then no call is timed).
@@ -114,39 +129,20 @@ pub(crate) struct Limits {
     pub(crate) slow_ms: u32,
 }
 
-impl Limits {
-    #[inline]
-    pub(crate) const fn of(cfg: &BreakerConfig) -> Limits {
-        Limits {
-            threshold: cfg.failure_threshold,
-            reset_ms: cfg.reset_timeout.as_ticks(),
-            half_open_ms: cfg.half_open_timeout.as_ticks(),
-            permits: cfg.half_open_permits,
-            to_close: cfg.effective_successes_to_close(),
-            reset_factor: cfg.reset_timeout_factor,
-            max_reset_ms: match cfg.max_reset_timeout {
-                Some(max) => max.as_ticks(),
-                None => MAX_TIMEOUT_MS,
-            },
-            half_open_rate: match cfg.half_open_failure_rate {
-                Some(p) => p,
-                None => 0,
-            },
-            window_buckets: match cfg.window {
-                Some(w) => w.plan().0,
-                None => 0,
-            },
-            window_unit: match cfg.window {
-                Some(w) => w.plan().1,
-                None => 1,
-            },
-            window_by_time: matches!(
-                cfg.window,
-                Some(crate::config::Window {
-                    size: SlidingWindow::Time(_),
-                    ..
-                })
-            ),
+#[cfg(feature = "policies")]
+impl WindowLimits {
+    const fn of(cfg: &BreakerConfig) -> WindowLimits {
+        let (buckets, unit, by_time) = match cfg.window {
+            Some(w) => {
+                let (n, unit) = w.plan();
+                (n, unit, matches!(w.size, SlidingWindow::Time(_)))
+            }
+            None => (0, 1, false),
+        };
+        WindowLimits {
+            buckets,
+            unit,
+            by_time,
             minimum_calls: cfg.minimum_calls,
             failure_rate: match cfg.failure_rate {
                 Some(p) => p,
@@ -159,11 +155,57 @@ impl Limits {
             },
         }
     }
+}
+
+impl Limits {
+    #[inline]
+    pub(crate) const fn of(cfg: &BreakerConfig) -> Limits {
+        Limits {
+            threshold: cfg.failure_threshold,
+            reset_ms: cfg.reset_timeout.as_ticks(),
+            half_open_ms: cfg.half_open_timeout.as_ticks(),
+            permits: cfg.half_open_permits,
+            to_close: cfg.effective_successes_to_close(),
+            #[cfg(feature = "policies")]
+            reset_factor: cfg.reset_timeout_factor,
+            #[cfg(feature = "policies")]
+            max_reset_ms: match cfg.max_reset_timeout {
+                Some(max) => max.as_ticks(),
+                None => MAX_TIMEOUT_MS,
+            },
+            #[cfg(feature = "policies")]
+            half_open_rate: match cfg.half_open_failure_rate {
+                Some(p) => p,
+                None => 0,
+            },
+            #[cfg(feature = "policies")]
+            window: WindowLimits::of(cfg),
+        }
+    }
+
+    /// Whether outcomes feed a sliding window: never without the
+    /// `policies` feature, so the call path folds it away.
+    #[inline(always)]
+    pub(crate) const fn windowed(&self) -> bool {
+        #[cfg(feature = "policies")]
+        return self.window.buckets != 0;
+        #[cfg(not(feature = "policies"))]
+        return false;
+    }
+
+    /// How long the breaker stays OPEN: `reset_timeout` (the open time
+    /// grows only with the `policies` feature).
+    #[inline]
+    #[cfg(not(feature = "policies"))]
+    pub(crate) const fn open_ms(&self, _reopens: u8) -> u32 {
+        self.reset_ms
+    }
 
     /// How long the breaker stays OPEN after `reopens` consecutive reopens:
     /// `reset_timeout × factor^reopens`, capped (never below
     /// `reset_timeout`, never above [`MAX_TIMEOUT_MS`]).
     #[inline]
+    #[cfg(feature = "policies")]
     pub(crate) const fn open_ms(&self, reopens: u8) -> u32 {
         let mut t = self.reset_ms;
         let mut i = 0;
@@ -324,7 +366,7 @@ const fn admit_first_in_flight(to: Word, now: u32) -> Decision<Admission> {
 pub(crate) const fn decide_outcome(
     w: Word,
     seen: Option<Seen>,
-    gen: u16,
+    gen: u8,
     effect: Effect,
     l: &Limits,
 ) -> Decision<()> {
@@ -366,6 +408,7 @@ pub(crate) const fn decide_outcome(
                 Ok(seen) => seen,
                 Err(first) => return first,
             };
+            #[cfg(feature = "policies")]
             if l.half_open_rate > 0 {
                 return decide_probe_by_rate(w, seen, effect, l);
             }
@@ -406,6 +449,7 @@ pub(crate) const fn decide_outcome(
 /// permitted probe has reported, reopen if the failed share reached the
 /// rate, close otherwise.
 #[inline]
+#[cfg(feature = "policies")]
 const fn decide_probe_by_rate(w: Word, seen: Seen, effect: Effect, l: &Limits) -> Decision<()> {
     let w = match effect {
         Effect::Release => {
@@ -443,7 +487,8 @@ const fn decide_probe_by_rate(w: Word, seen: Seen, effect: Effect, l: &Limits) -
 /// nothing (fewer than `minimum_calls` outcomes, or every rate under its
 /// threshold). The failure rate is checked first.
 #[inline]
-pub(crate) const fn window_verdict(c: WindowCounts, l: &Limits) -> Option<Cause> {
+#[cfg(feature = "policies")]
+pub(crate) const fn window_verdict(c: WindowCounts, l: &WindowLimits) -> Option<Cause> {
     if l.failure_rate > 0
         && c.calls >= l.minimum_calls
         && rate_reached(c.failures, c.calls, l.failure_rate)
@@ -459,6 +504,7 @@ pub(crate) const fn window_verdict(c: WindowCounts, l: &Limits) -> Option<Cause>
 /// Whether a call that started at `started` and ended at `now` was slow. A
 /// clock that stepped back in between reads as a fast call.
 #[inline]
+#[cfg(feature = "policies")]
 pub(crate) const fn is_slow(started: u32, now: u32, slow_ms: u32) -> bool {
     let took = now.wrapping_sub(started);
     took <= i32::MAX as u32 && took >= slow_ms
@@ -466,6 +512,7 @@ pub(crate) const fn is_slow(started: u32, now: u32, slow_ms: u32) -> bool {
 
 /// Whether `hits` out of `calls` is `percent` % or more (inclusive).
 #[inline]
+#[cfg(feature = "policies")]
 pub(crate) const fn rate_reached(hits: u32, calls: u32, percent: u32) -> bool {
     hits as u64 * 100 >= percent as u64 * calls as u64
 }
@@ -473,8 +520,13 @@ pub(crate) const fn rate_reached(hits: u32, calls: u32, percent: u32) -> bool {
 /// The half-open episode failed: OPEN again, one more reopen in a row.
 #[inline]
 const fn reopened(w: Word) -> Word {
+    #[allow(unused_mut)]
     let mut to = w.next(Kind::Open);
-    to.reopens = w.reopens_plus_one();
+    // Counted only where it grows the open time.
+    #[cfg(feature = "policies")]
+    {
+        to.reopens = w.reopens_plus_one();
+    }
     to
 }
 
@@ -513,10 +565,11 @@ const fn close(w: Word, now: u32) -> Decision<()> {
 /// is still CLOSED in that generation (a transition in between already
 /// decided, and a window read across it proves nothing).
 #[inline]
+#[cfg(feature = "policies")]
 pub(crate) const fn decide_rate_trip(
     w: Word,
     seen: Option<Seen>,
-    gen: u16,
+    gen: u8,
     cause: Cause,
 ) -> Decision<()> {
     if w.gen != gen || !matches!(w.kind, Kind::Closed) {

@@ -20,7 +20,7 @@ fn word(kind: Kind) -> Word {
     }
 }
 
-fn seen(gen: u16, stamp_ms: u32, now: u32) -> Option<Seen> {
+fn seen(gen: u8, stamp_ms: u32, now: u32) -> Option<Seen> {
     Some(Seen {
         stamp: Stamp::new(gen, stamp_ms),
         now,
@@ -366,9 +366,11 @@ fn reset_stats_clears_the_streak_in_every_state_and_changes_nothing_else() {
     }
 }
 
+#[cfg(feature = "policies")]
 /// The growing open time: ×3 per consecutive reopen, capped at 5 s.
 const GROWING: Limits = Limits::of(&CFG.reset_timeout_growth(3, Duration::from_ticks(5_000)));
 
+#[cfg(feature = "policies")]
 #[test]
 fn the_open_time_grows_per_reopen_and_stops_at_the_cap() {
     let ms = [0u8, 1, 2, 3].map(|n| GROWING.open_ms(n));
@@ -377,6 +379,7 @@ fn the_open_time_grows_per_reopen_and_stops_at_the_cap() {
     assert_eq!(L.open_ms(3), 1_000);
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn an_open_breaker_waits_the_open_time_of_its_reopen_count() {
     let open = Word {
@@ -401,6 +404,7 @@ fn an_open_breaker_waits_the_open_time_of_its_reopen_count() {
     assert_eq!(step.to.reopens, 1, "half-open keeps the count");
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn a_failed_probe_or_a_half_open_timeout_counts_a_reopen_and_closing_clears_it() {
     let probing = Word {
@@ -445,6 +449,7 @@ fn a_failed_probe_or_a_half_open_timeout_counts_a_reopen_and_closing_clears_it()
     assert_eq!((step.to.kind, step.to.reopens), (Kind::Closed, 0));
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn a_manual_command_restarts_the_growth() {
     let open = Word {
@@ -459,6 +464,7 @@ fn a_manual_command_restarts_the_growth() {
     }
 }
 
+#[cfg(feature = "policies")]
 /// A rate-decided episode of 4 probes that reopens at 50 % failed.
 const BY_RATE: Limits = Limits::of(
     &BreakerConfig::new("t")
@@ -466,6 +472,7 @@ const BY_RATE: Limits = Limits::of(
         .half_open_failure_rate(50),
 );
 
+#[cfg(feature = "policies")]
 fn probing(admitted: u8, successes: u8, failed: u8) -> Word {
     Word {
         kind: Kind::Probing,
@@ -476,6 +483,7 @@ fn probing(admitted: u8, successes: u8, failed: u8) -> Word {
     }
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn a_rate_decided_episode_waits_for_every_probe() {
     // A failed probe keeps its slot and reopens nothing yet.
@@ -513,6 +521,7 @@ fn a_rate_decided_episode_waits_for_every_probe() {
     );
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn a_rate_decided_episode_reopens_at_the_rate_inclusive_and_closes_below_it() {
     // The fourth report: 2 of 4 failed is 50 %, the threshold: reopen.
@@ -547,6 +556,7 @@ fn a_rate_decided_episode_reopens_at_the_rate_inclusive_and_closes_below_it() {
     assert_eq!((step.to.streak, step.to.reopens), (0, 0));
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn a_released_probe_frees_its_slot_in_a_rate_decided_episode() {
     assert_eq!(
@@ -561,6 +571,7 @@ fn a_released_probe_frees_its_slot_in_a_rate_decided_episode() {
     );
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn the_half_open_timeout_counts_only_probes_in_flight() {
     // Every admitted probe reported (two of four): nothing in flight, no
@@ -573,15 +584,18 @@ fn the_half_open_timeout_counts_only_probes_in_flight() {
 }
 
 /// A window policy: 50 % failures or 80 % slow calls, over at least 4.
-const RATES: Limits = Limits {
-    window_buckets: 4,
+#[cfg(feature = "policies")]
+const RATES: WindowLimits = WindowLimits {
+    buckets: 4,
+    unit: 1,
+    by_time: false,
     minimum_calls: 4,
     failure_rate: 50,
     slow_rate: 80,
     slow_ms: 100,
-    ..L
 };
 
+#[cfg(feature = "policies")]
 fn counts(calls: u32, failures: u32, timed: u32, slow: u32) -> WindowCounts {
     WindowCounts {
         calls,
@@ -591,6 +605,7 @@ fn counts(calls: u32, failures: u32, timed: u32, slow: u32) -> WindowCounts {
     }
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn the_window_verdict_needs_the_minimum_calls_and_is_inclusive() {
     assert_eq!(
@@ -618,9 +633,10 @@ fn the_window_verdict_needs_the_minimum_calls_and_is_inclusive() {
         "3 timed calls"
     );
     // Policies off: nothing trips.
-    assert_eq!(window_verdict(counts(100, 100, 100, 100), &L), None);
+    assert_eq!(window_verdict(counts(100, 100, 100, 100), &L.window), None);
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn a_rate_trip_opens_only_the_closed_generation_it_judged() {
     let closed = Word {
@@ -655,6 +671,7 @@ fn a_rate_trip_opens_only_the_closed_generation_it_judged() {
     );
 }
 
+#[cfg(feature = "policies")]
 #[test]
 fn slowness_is_inclusive_and_a_clock_step_back_is_fast() {
     assert!(is_slow(1_000, 1_100, 100));
