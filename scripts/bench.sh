@@ -66,6 +66,10 @@ cargo bench -p totem-benches --no-run 2>&1 | tail -n 1
     cargo bench -p totem-benches --bench budget -- --noplot "${CRITERION[@]}" 2>&1 |
         tee -a "$LOG" | awk '/^### /{ on = 1 } on'
     echo
+    echo "## Failure-rate window (criterion)"
+    cargo bench -p totem-benches --bench window -- --noplot "${CRITERION[@]}" 2>&1 |
+        tee -a "$LOG" | awk '/^### /{ on = 1 } on'
+    echo
     echo "## Contended"
     cargo bench -p totem-benches --bench contended 2>/dev/null | awk '/^### /{ on = 1 } on'
     echo

@@ -5,7 +5,7 @@
 //! the call path carries none of it.
 
 #[cfg(feature = "policies")]
-use super::machine::{decide_rate_trip, is_slow, window_verdict};
+use super::machine::{count_success_can_trip, decide_rate_trip, is_slow, window_verdict};
 #[cfg(feature = "policies")]
 use super::word::Kind;
 use super::CircuitBreaker;
@@ -48,11 +48,12 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             return;
         }
         let l = &self.limits.window;
-        let (epoch, now) = if l.by_time {
+        let (epoch, now, number) = if l.by_time {
             let now = self.now_millis();
-            (now / l.unit, Some(now))
+            (now / l.unit, Some(now), None)
         } else {
-            (storage.next_call() / l.unit, None)
+            let number = storage.next_call();
+            (number / l.unit, None, Some(number))
         };
         let slow = match started {
             Some(t0) if l.slow_ms != 0 => {
@@ -64,7 +65,17 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             }
             _ => None,
         };
-        let counts = storage.record_and_count(epoch, l.buckets, failed, slow);
+        // Judge after every failure and slow call; after a success of a
+        // count window only where a success can change the verdict.
+        let judge = failed
+            || matches!(slow, Some(true))
+            || match number {
+                Some(n) => count_success_can_trip(n, l),
+                None => true,
+            };
+        let Some(counts) = storage.record_and_count(epoch, l.buckets, failed, slow, judge) else {
+            return;
+        };
         if let Some(cause) = window_verdict(counts, l) {
             self.drive(self.load_word(), |w, seen| {
                 decide_rate_trip(w, seen, gen, cause)
@@ -92,7 +103,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 n => (n - 1) / l.unit,
             }
         };
-        let c = storage.counts(epoch, l.buckets);
+        let c = storage.counts(epoch, l.buckets, l.slow_ms != 0);
         Some(if c.calls == 0 {
             None
         } else {

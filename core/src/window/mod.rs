@@ -225,22 +225,26 @@ impl WindowStorage {
         }
     }
 
-    /// Records an outcome (as [`record`](Self::record)), then reads the
-    /// window it lands in, to judge it.
+    /// Records an outcome (as [`record`](Self::record)), then, if `judge`,
+    /// reads the window it lands in, to judge it.
     pub(crate) fn record_and_count(
         &self,
         epoch: u32,
         n: u32,
         failed: bool,
         slow: Option<bool>,
-    ) -> WindowCounts {
+        judge: bool,
+    ) -> Option<WindowCounts> {
         self.record(epoch, n, failed, slow);
+        if !judge {
+            return None;
+        }
         // ORDERING: a SeqCst fence between our writes and our reads, paired
         // with the same fence of every other recorder: of two racing
         // recorders, at least one reads the other's outcome (see the module
         // doc).
         fence(Ordering::SeqCst);
-        self.counts(self.newest_epoch(epoch), n)
+        Some(self.counts(self.newest_epoch(epoch), n, slow.is_some()))
     }
 
     /// The newest epoch a bucket holds, if newer than `epoch` (by less
@@ -257,8 +261,9 @@ impl WindowStorage {
         newest
     }
 
-    /// The counts of the `n` epochs ending at `epoch`.
-    pub(crate) fn counts(&self, epoch: u32, n: u32) -> WindowCounts {
+    /// The counts of the `n` epochs ending at `epoch` (the slow words only
+    /// when `timed`: the slow-call policy is on).
+    pub(crate) fn counts(&self, epoch: u32, n: u32, timed: bool) -> WindowCounts {
         let mut out = WindowCounts::default();
         let mut e = epoch;
         let mut i = epoch % n;
@@ -272,10 +277,12 @@ impl WindowStorage {
                     out.calls += f.calls;
                     out.failures += f.hits;
                 }
-                let s = Count::decode(b.slow.load(Ordering::Relaxed));
-                if s.tag == tag_of(e) {
-                    out.timed += s.calls;
-                    out.slow += s.hits;
+                if timed {
+                    let s = Count::decode(b.slow.load(Ordering::Relaxed));
+                    if s.tag == tag_of(e) {
+                        out.timed += s.calls;
+                        out.slow += s.hits;
+                    }
                 }
             }
             e = e.wrapping_sub(1);
@@ -288,6 +295,9 @@ impl WindowStorage {
     /// An outcome racing the clear may land in it or be lost; none is
     /// counted twice.
     pub(crate) fn clear(&self) {
+        // Numbering restarts too, so a count window knows from a call's
+        // number how many calls it holds.
+        self.calls.store(0, Ordering::Relaxed);
         for b in self.buckets {
             // ORDERING: Release, so a reader that sees the cleared epoch
             // sees the cleared counts (they are stored first).

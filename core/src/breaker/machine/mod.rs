@@ -501,6 +501,33 @@ pub(crate) const fn window_verdict(c: WindowCounts, l: &WindowLimits) -> Option<
     None
 }
 
+/// Whether a success, the call numbered `n` since the count window last
+/// emptied, can open the breaker: only where it can raise a rate, which a
+/// success adds nothing to, so only where the window loses calls (a bucket
+/// rolls over and evicts the oldest) or where it reaches `minimum_calls`
+/// (a rate already over its threshold starts to count). Every other
+/// success is recorded without reading the window.
+#[inline]
+#[cfg(feature = "policies")]
+pub(crate) const fn count_success_can_trip(n: u32, l: &WindowLimits) -> bool {
+    let (k, b) = (l.unit, l.buckets);
+    let full = (b as u64) * (k as u64);
+    // A bucket rolls over: with k > 1 calls a bucket, k calls leave as one
+    // comes, and a rate can rise. With one call a bucket one leaves as one
+    // comes, the window stays full, and no rate can rise.
+    if n % k == 0 && n as u64 >= full {
+        return k > 1;
+    }
+    // The calls the window holds with this one: all of them until it has
+    // filled, then the full buckets and the current one's.
+    let held = if (n as u64) < full {
+        n as u64 + 1
+    } else {
+        (n % k) as u64 + 1 + (b as u64 - 1) * k as u64
+    };
+    held == l.minimum_calls as u64
+}
+
 /// Whether a call that started at `started` and ended at `now` was slow. A
 /// clock that stepped back in between reads as a fast call.
 #[inline]

@@ -679,3 +679,42 @@ fn slowness_is_inclusive_and_a_clock_step_back_is_fast() {
     assert!(is_slow(u32::MAX - 50, 60, 100), "across the 32-bit wrap");
     assert!(!is_slow(1_000, 900, 100));
 }
+
+#[cfg(feature = "policies")]
+#[test]
+fn a_count_window_judges_a_success_only_where_it_can_trip() {
+    extern crate std;
+    use std::vec::Vec;
+    // 8 calls in 4 buckets of 2, minimum 5.
+    let l = WindowLimits {
+        buckets: 4,
+        unit: 2,
+        minimum_calls: 5,
+        ..RATES
+    };
+    let judged: Vec<u32> = (0..16).filter(|&n| count_success_can_trip(n, &l)).collect();
+    // n = 4: the fifth call reaches minimum_calls; from n = 8 on, every
+    // bucket roll-over (8, 10, 12, 14) drops the window to 7 calls.
+    assert_eq!(judged, [4, 8, 10, 12, 14]);
+    // One call per bucket, minimum = the window: only the call that fills it.
+    let exact = WindowLimits {
+        buckets: 4,
+        unit: 1,
+        minimum_calls: 4,
+        ..RATES
+    };
+    let judged: Vec<u32> = (0..12)
+        .filter(|&n| count_success_can_trip(n, &exact))
+        .collect();
+    assert_eq!(judged, [3]);
+    // Minimum 8 with buckets of 2: after a roll-over the window holds 7,
+    // then 8 again at every second call.
+    let full = WindowLimits {
+        minimum_calls: 8,
+        ..l
+    };
+    let judged: Vec<u32> = (0..14)
+        .filter(|&n| count_success_can_trip(n, &full))
+        .collect();
+    assert_eq!(judged, [7, 8, 9, 10, 11, 12, 13]);
+}
