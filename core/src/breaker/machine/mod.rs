@@ -515,7 +515,7 @@ pub(crate) const fn count_success_can_trip(n: u32, l: &WindowLimits) -> bool {
     // A bucket rolls over: with k > 1 calls a bucket, k calls leave as one
     // comes, and a rate can rise. With one call a bucket one leaves as one
     // comes, the window stays full, and no rate can rise.
-    if n % k == 0 && n as u64 >= full {
+    if n.is_multiple_of(k) && n as u64 >= full {
         return k > 1;
     }
     // The calls the window holds with this one: all of them until it has
