@@ -150,6 +150,7 @@ fn help_on_every_subcommand() {
         &["--help"][..],
         &["check", "--help"],
         &["rules", "--help"],
+        &["prometheus", "--help"],
         &["help", "rules"],
     ] {
         let out = totem(args);
@@ -159,6 +160,8 @@ fn help_on_every_subcommand() {
     }
     assert!(text(&totem(&["check", "--help"]).stdout).contains("CONFIG.toml"));
     assert!(text(&totem(&["rules", "--help"]).stdout).contains("Prometheus alerting rules"));
+    assert!(text(&totem(&["prometheus", "--help"]).stdout)
+        .contains("--storage.tsdb.retention.time=15d"));
 }
 
 #[test]
@@ -168,6 +171,8 @@ fn usage_errors_exit_2() {
         &["check"],
         &["frobnicate"],
         &["rules", "a.toml", "b.toml"],
+        // A Prometheus config scrapes something.
+        &["prometheus", "a.toml"],
     ] {
         let out = totem(args);
         assert_eq!(
