@@ -48,7 +48,7 @@
 //!   core (below; implies `tokio`).
 //! - `cli`: the `totem` binary: `totem dashboard` writes a Grafana
 //!   dashboard for a configuration file, `totem replay` runs a log of calls
-//!   through its breaker and retry on a simulated clock (implies `config`).
+//!   through its breaker and retry on a simulated clock (implies `ops`).
 //!
 #![cfg_attr(feature = "tokio", doc = include_str!("../TOKIO.md"))]
 #![cfg_attr(feature = "tower", doc = include_str!("../TOWER.md"))]
