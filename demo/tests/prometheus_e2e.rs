@@ -186,6 +186,14 @@ fn prometheus_scrapes_the_demo_runs_every_panel_and_fires_the_breaker_alert_in_t
         .collect();
     assert_eq!(groups, expected);
 
+    // Prometheus hands new targets to its scrapers only every 5 s: the demo
+    // starts once its target is being scraped (and found down), so that
+    // Prometheus sees all of it.
+    prometheus.wait_for("Prometheus to scrape the demo's address", |p| {
+        p.get("/api/v1/targets")["activeTargets"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["health"] == "down"))
+    });
     let mut demo = Demo::start(metrics_port);
     let started = Instant::now();
     let said = |demo: &Demo, prometheus: &Prometheus| {
@@ -268,7 +276,13 @@ fn prometheus_scrapes_the_demo_runs_every_panel_and_fires_the_breaker_alert_in_t
         // Both breakers failed and both retries retried in the outage.
         if q.panel == "Breaker failures" || q.panel == "Retry attempts per minute" {
             for (name, value) in by_name(&data) {
-                assert!(value > 0.0, "{}: {name} at {value}", q.panel);
+                assert!(
+                    value > 0.0,
+                    "{}: {name} at {value}, {:?} after the demo started, {alerted:?}; {}",
+                    q.panel,
+                    started.elapsed(),
+                    said(&demo, &prometheus)
+                );
             }
         }
     }
