@@ -30,11 +30,30 @@ pub struct Args {
     #[arg(value_name = "CONFIG.toml")]
     config: PathBuf,
     /// A HOST:PORT serving /metrics (repeat for each process).
-    #[arg(long = "target", value_name = "HOST:PORT", required = true)]
+    #[arg(long = "target", value_name = "HOST:PORT", required = true, value_parser = target)]
     targets: Vec<String>,
     /// The rules file to load, relative to prometheus.yml.
     #[arg(long, value_name = "FILE", default_value = "totem-rules.yml")]
     rules: String,
+}
+
+/// A scrape target as Prometheus takes it: a host (a name, an IPv4
+/// address or a bracketed IPv6 one) and a port, nothing else.
+fn target(text: &str) -> Result<String, String> {
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{text:?} is not HOST:PORT (like 127.0.0.1:9898)"))?;
+    port.parse::<u16>()
+        .map_err(|_| format!("{text:?}: the port {port:?} is not a number from 0 to 65535"))?;
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    let bracketed = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit() || c == ':'));
+    if host.is_empty() || !(host.chars().all(plain) || bracketed) {
+        return Err(format!("{text:?}: {host:?} is not a host name or address"));
+    }
+    Ok(text.to_owned())
 }
 
 pub fn run(args: &Args) -> Result<(), CliError> {
