@@ -32,7 +32,7 @@ done
 # The A extension's CAS: lock-free, no critical-section feature.
 cargo build --locked -p totem-core --target riscv32imac-unknown-none-elf --features defmt
 
-step "Prometheus's promtool, for the exporter's tests (Debian package, idempotent)"
+step "Prometheus and promtool, for the exporter's, the rules' and the end-to-end tests (Debian package, idempotent)"
 ./scripts/install-prometheus.sh
 
 step "demo: breakers in front of a flaky HTTP service on loopback trip and recover (about 20 s)"
@@ -48,10 +48,10 @@ step "totem-embassy with defmt (host, virtual time)"
 cargo clippy --locked -p totem-embassy --all-targets --features defmt -- -D warnings
 cargo test --locked -p totem-embassy --features defmt
 
-step "totem-std with every feature (tokio, tower, config, tracing, prometheus, both /metrics servers, the totem CLI): lints, docs, tests"
+step "totem-std with every feature (tokio, tower, config, tracing, prometheus, both /metrics servers, ops, the totem CLI): lints, docs, tests"
 # Each feature alone builds (a feature that leans on another's dependencies
 # would only show up in a user's build).
-for feature in tokio tower config tracing prometheus metrics-server metrics-server-blocking cli; do
+for feature in tokio tower config tracing prometheus metrics-server metrics-server-blocking ops cli; do
   cargo check --locked -q -p totem-std --no-default-features --features "$feature"
 done
 cargo clippy --locked -p totem-std --all-targets --all-features -- -D warnings
@@ -80,7 +80,7 @@ step "miri: core tests and clock edge tests"
 step "fuzz smoke: op sequences vs the reference model, config construction (30 s each)"
 ./scripts/fuzz.sh
 
-step "unit, behaviour, reference-model proptest (10,000 cases) and retry property tests"
+step "unit, behaviour, reference-model proptest (10,000 cases), retry property tests, the demo end to end with a real Prometheus"
 cargo nextest run --locked --workspace --no-fail-fast
 
 echo "last step: $((SECONDS - last))s; suite finished in ${SECONDS}s"

@@ -27,7 +27,13 @@
 //! - `cli`: the `totem` binary: `totem check CONFIG.toml` validates a file
 //!   and prints every instance with its effective values; `totem rules
 //!   CONFIG.toml` writes Prometheus alerting rules for the six alerts per
-//!   instance, with the file's thresholds (implies `config`).
+//!   instance, with the file's thresholds; `totem prometheus CONFIG.toml
+//!   --target HOST:PORT` writes a `prometheus.yml` that scrapes the
+//!   instances and loads those rules (implies `ops`).
+//! - `ops`: what the `totem` tool prints, as functions: `alerting_rules`,
+//!   `prometheus_config` (with `scrape_interval` and the spec's 15 days of
+//!   `METRICS_RETENTION`), `grafana_dashboard` and its `dashboard_queries`
+//!   (implies `config`).
 //! - `config`: TOML configuration files (`ConfigFile`, whose docs hold the
 //!   schema; a commented sample is `examples/totem.toml`) and the `Registry`
 //!   of named breakers and retries built from one, each with its optional
@@ -42,7 +48,7 @@
 //!   core (below; implies `tokio`).
 //! - `cli`: the `totem` binary: `totem dashboard` writes a Grafana
 //!   dashboard for a configuration file, `totem replay` runs a log of calls
-//!   through its breaker and retry on a simulated clock (implies `config`).
+//!   through its breaker and retry on a simulated clock (implies `ops`).
 //!
 #![cfg_attr(feature = "tokio", doc = include_str!("../TOKIO.md"))]
 #![cfg_attr(feature = "tower", doc = include_str!("../TOWER.md"))]
@@ -59,6 +65,8 @@ mod daily;
 mod export;
 #[cfg(feature = "tracing")]
 mod log;
+#[cfg(feature = "ops")]
+mod ops;
 #[cfg(feature = "config")]
 mod registry;
 mod seed;
@@ -96,6 +104,11 @@ pub use export::ServeError;
 pub use export::{BreakerSource, ExportError, Exporter, Format, RetrySource, SnapshotCollector};
 #[cfg(feature = "tracing")]
 pub use log::TracingObserver;
+#[cfg(feature = "ops")]
+pub use ops::{
+    alerting_rules, dashboard_queries, format_duration, grafana_dashboard, prometheus_config,
+    retention_flag, rule_warnings, scrape_interval, PanelQuery, METRICS_RETENTION,
+};
 #[cfg(feature = "config")]
 pub use registry::Registry;
 pub use seed::os_seed;

@@ -150,6 +150,7 @@ fn help_on_every_subcommand() {
         &["--help"][..],
         &["check", "--help"],
         &["rules", "--help"],
+        &["prometheus", "--help"],
         &["help", "rules"],
     ] {
         let out = totem(args);
@@ -159,6 +160,8 @@ fn help_on_every_subcommand() {
     }
     assert!(text(&totem(&["check", "--help"]).stdout).contains("CONFIG.toml"));
     assert!(text(&totem(&["rules", "--help"]).stdout).contains("Prometheus alerting rules"));
+    assert!(text(&totem(&["prometheus", "--help"]).stdout)
+        .contains("--storage.tsdb.retention.time=15d"));
 }
 
 #[test]
@@ -168,6 +171,8 @@ fn usage_errors_exit_2() {
         &["check"],
         &["frobnicate"],
         &["rules", "a.toml", "b.toml"],
+        // A Prometheus config scrapes something.
+        &["prometheus", "a.toml"],
     ] {
         let out = totem(args);
         assert_eq!(
@@ -177,5 +182,31 @@ fn usage_errors_exit_2() {
             text(&out.stderr)
         );
         assert!(text(&out.stderr).contains("Usage:"), "{args:?}");
+    }
+}
+
+#[test]
+fn a_scrape_target_that_is_not_host_and_port_is_a_usage_error() {
+    for (target, says) in [
+        ("localhost", "is not HOST:PORT"),
+        ("localhost:http", "the port \"http\" is not a number"),
+        ("x' y:9898", "\"x' y\" is not a host name or address"),
+        (":9898", "is not a host name or address"),
+    ] {
+        let out = totem(&["prometheus", SAMPLE, "--target", target]);
+        assert_eq!(out.status.code(), Some(2), "{target}");
+        assert!(
+            text(&out.stderr).contains(says),
+            "{target}: {}",
+            text(&out.stderr)
+        );
+    }
+    for target in ["127.0.0.1:9898", "[::1]:9898", "app-1.internal:80"] {
+        let out = totem(&["prometheus", SAMPLE, "--target", target]);
+        assert!(out.status.success(), "{target}: {}", text(&out.stderr));
+        assert!(
+            text(&out.stdout).contains(&format!("['{target}']")),
+            "{target}"
+        );
     }
 }

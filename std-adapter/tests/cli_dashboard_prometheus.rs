@@ -3,23 +3,21 @@
 //! each returns series, and the ones with a known answer give it.
 //! Prometheus and the server are stopped even when a check fails.
 
+#[path = "common/prometheus.rs"]
+mod prometheus;
+
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use totem_core::{ManualClock, NoObserver};
 use totem_std::{BlockingMetricsServer, Registry};
 
-/// The longest any step may take: Prometheus's start, a query, enough
-/// scrapes.
-const BOUND: Duration = Duration::from_secs(60);
+use self::prometheus::{Prometheus, Scratch};
 
 const CONFIG: &str = "\
 version = 1
@@ -41,127 +39,6 @@ fn fill(expr: &str) -> String {
     expr.replace("$name", "payments|steady|notify")
         .replace("$__rate_interval", "10s")
         .replace("$__range", "1m")
-}
-
-/// A directory removed at the end, whatever happens.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli_dashboard_prometheus");
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a scratch directory");
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A Prometheus process, killed when dropped.
-struct Prometheus {
-    child: Child,
-    addr: SocketAddr,
-    log: PathBuf,
-}
-
-impl Prometheus {
-    /// Starts Prometheus on a free loopback port, scraping `target` every
-    /// second, and waits until it answers queries.
-    fn start(dir: &Path, target: SocketAddr) -> Self {
-        let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
-                 scrape_configs:\n  - job_name: totem\n    static_configs:\n      - targets: ['{target}']\n"
-            ),
-        )
-        .expect("the Prometheus config");
-        // A port the system just gave out is free but for a rare race.
-        let addr = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port");
-        let log = dir.join("prometheus.log");
-        let child = Command::new("prometheus")
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--web.listen-address={addr}"))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("a log file"))
-            .spawn()
-            .unwrap_or_else(|e| {
-                panic!(
-                    "cannot start prometheus ({e}): install the Debian package `prometheus` \
-                     (sudo apt-get install -y --no-install-recommends prometheus)"
-                )
-            });
-        let prometheus = Self { child, addr, log };
-        prometheus.wait_for("Prometheus to answer", |p| p.try_query("up").is_some());
-        prometheus
-    }
-
-    /// Polls `ready` until it holds, failing the test past the bound.
-    fn wait_for(&self, what: &str, ready: impl Fn(&Self) -> bool) {
-        let start = Instant::now();
-        while !ready(self) {
-            assert!(
-                start.elapsed() < BOUND,
-                "waited too long for {what}; Prometheus said:\n{}",
-                std::fs::read_to_string(&self.log).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    /// `/api/v1/query`: the answer's `data`, or `None` if Prometheus does
-    /// not answer (yet).
-    fn try_query(&self, query: &str) -> Option<Value> {
-        let mut stream = TcpStream::connect_timeout(&self.addr, Duration::from_secs(5)).ok()?;
-        stream.set_read_timeout(Some(BOUND)).ok()?;
-        let path = format!("/api/v1/query?query={}", encode(query));
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut raw = String::new();
-        stream.read_to_string(&mut raw).ok()?;
-        let body = raw.split_once("\r\n\r\n")?.1;
-        let answer: Value = serde_json::from_str(body).ok()?;
-        assert_eq!(answer["status"], "success", "{query}: {answer}");
-        Some(answer["data"].clone())
-    }
-
-    fn query(&self, query: &str) -> Value {
-        self.try_query(query)
-            .unwrap_or_else(|| panic!("no answer to {query}"))
-    }
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Percent-encodes a query string value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Calls through the registry's instances until dropped.
@@ -229,9 +106,8 @@ fn by_name(data: &Value) -> BTreeMap<String, f64> {
 
 #[test]
 fn every_panel_query_returns_series_from_a_real_prometheus() {
-    let scratch = Scratch::new();
-    let config = scratch.0.join("totem.toml");
-    std::fs::write(&config, CONFIG).unwrap();
+    let scratch = Scratch::new("cli_dashboard_prometheus");
+    let config = scratch.write("totem.toml", CONFIG);
     let output = Command::new(env!("CARGO_BIN_EXE_totem"))
         .args([
             "dashboard".as_ref(),
@@ -265,7 +141,16 @@ fn every_panel_query_returns_series_from_a_real_prometheus() {
     )
     .expect("the /metrics server starts");
     let traffic = Traffic::start(&registry);
-    let prometheus = Prometheus::start(&scratch.0, server.local_addr());
+    // Scraped every second, without rules.
+    let prometheus = Prometheus::start(
+        scratch,
+        &format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: totem\n    static_configs:\n      - targets: ['{}']\n",
+            server.local_addr()
+        ),
+        &[],
+    );
     // Enough scrapes for a rate over 10 s.
     prometheus.wait_for("five scrapes", |p| {
         by_name(&p.query("count_over_time(up{job=\"totem\"}[10s])"))

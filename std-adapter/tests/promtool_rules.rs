@@ -446,3 +446,50 @@ fn names_yaml_would_read_as_null_or_a_number_stay_label_strings() {
         said(&test)
     );
 }
+
+#[test]
+fn promtool_accepts_the_prometheus_config_with_the_rules_beside_it() {
+    let dir = Scratch::new("promtool-config");
+    let config = dir.write(
+        "totem.toml",
+        "version = 1\n[breaker.db]\n[breaker.db.alerts]\nwindow = \"8s\"\n[retry.notify]\n",
+    );
+    let totem = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_totem"))
+            .args(args)
+            .arg(&config)
+            .output()
+            .expect("run totem");
+        assert!(out.status.success(), "{}", said(&out));
+        String::from_utf8(out.stdout).expect("UTF-8")
+    };
+    dir.write("totem-rules.yml", &totem(&["rules"]));
+    let yml = totem(&[
+        "prometheus",
+        "--target",
+        "127.0.0.1:9898",
+        "--target",
+        "127.0.0.1:9899",
+    ]);
+    // A quarter of the shortest window, 8 s, and the spec's retention.
+    assert!(yml.contains("  scrape_interval: 2s\n"), "{yml}");
+    assert!(yml.contains("  evaluation_interval: 2s\n"), "{yml}");
+    assert!(yml.contains("--storage.tsdb.retention.time=15d"), "{yml}");
+    let prometheus = dir.write("prometheus.yml", &yml);
+    let check = run(
+        "promtool",
+        &[Path::new("check"), Path::new("config"), &prometheus],
+        &dir.0,
+    );
+    assert!(
+        check.status.success(),
+        "promtool check config:\n{}",
+        said(&check)
+    );
+    // The rules file was found and checked with it.
+    assert!(
+        said(&check).contains("SUCCESS: 6 rules found"),
+        "{}",
+        said(&check)
+    );
+}

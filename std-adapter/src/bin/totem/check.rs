@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use totem_core::{
     AbandonedPermit, BreakerAlerts, BreakerConfig, Jitter, RetryAlerts, RetryConfig, SlidingWindow,
 };
-use totem_std::ConfigFile;
+use totem_std::{format_duration as duration, rule_warnings, ConfigFile};
 
 use crate::error::CliError;
-use crate::units::{duration, factor};
+use crate::units::factor;
 
 /// Validate a configuration file and print its instances' effective values
 ///
@@ -31,7 +31,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     write(&file, &mut out)?;
     out.flush()?;
-    for warning in crate::rules::warnings(&file) {
+    for warning in rule_warnings(&file) {
         eprintln!("totem: warning: {warning}");
     }
     Ok(())

@@ -6,6 +6,9 @@
 //! - `totem rules CONFIG.toml`: Prometheus alerting rules for the spec's six
 //!   alerts, per instance, with the file's thresholds; warns on stderr about
 //!   a rule that can never fire or fires on every call.
+//! - `totem prometheus CONFIG.toml --target HOST:PORT`: a `prometheus.yml`
+//!   that scrapes the instances and loads those rules, sampling often
+//!   enough for the file's alert windows.
 //! - `totem dashboard CONFIG.toml`: a Grafana dashboard of the instances.
 //! - `totem replay LOG CONFIG.toml`: a log of calls through the configured
 //!   breaker and retry, on a simulated clock.
@@ -16,6 +19,7 @@
 mod check;
 mod dashboard;
 mod error;
+mod prometheus;
 mod replay;
 mod rules;
 mod units;
@@ -26,7 +30,8 @@ use clap::{Parser, Subcommand};
 
 use self::error::CliError;
 
-/// Totem's operations tool: checks, alerting rules, dashboards and replays
+/// Totem's operations tool: checks, alerting rules, Prometheus configs,
+/// dashboards and replays
 /// from a configuration file.
 #[derive(Debug, Parser)]
 #[command(name = "totem", version, propagate_version = true)]
@@ -39,6 +44,7 @@ struct Cli {
 enum Command {
     Check(check::Args),
     Rules(rules::Args),
+    Prometheus(prometheus::Args),
     Dashboard(dashboard::Args),
     Replay(replay::Args),
 }
@@ -48,6 +54,7 @@ fn main() -> ExitCode {
     let result: Result<(), CliError> = match &cli.command {
         Command::Check(args) => check::run(args),
         Command::Rules(args) => rules::run(args),
+        Command::Prometheus(args) => prometheus::run(args),
         Command::Dashboard(args) => dashboard::run(args),
         Command::Replay(args) => replay::run(args),
     };

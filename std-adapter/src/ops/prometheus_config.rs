@@ -1,0 +1,224 @@
+//! A Prometheus configuration (`prometheus.yml`) that scrapes Totem's
+//! `/metrics`, loads the alerting rules, and samples often enough for the
+//! alert windows of a configuration file.
+
+use std::fmt::Write;
+
+use totem_core::Duration;
+
+use super::units::duration;
+use crate::ConfigFile;
+
+/// How long Prometheus keeps samples: the spec's 15 days of metrics.
+/// Deleting older ones is Prometheus's own job; it is set on its command
+/// line ([`retention_flag`]), not in `prometheus.yml`.
+pub const METRICS_RETENTION: &str = "15d";
+
+/// The longest scrape and evaluation interval written: Prometheus's
+/// default.
+const LONGEST_INTERVAL: Duration = Duration::from_millis(15_000);
+
+/// Samples that `increase()` sees in the shortest alert window, at least:
+/// fewer make a rate jump with each scrape (Grafana's `$__rate_interval`
+/// is four scrape intervals for the same reason).
+const SAMPLES_PER_WINDOW: u32 = 4;
+
+/// The Prometheus command-line flag that keeps [`METRICS_RETENTION`]:
+/// `--storage.tsdb.retention.time=15d`.
+///
+/// ```
+/// assert_eq!(totem_std::retention_flag(), "--storage.tsdb.retention.time=15d");
+/// ```
+pub fn retention_flag() -> String {
+    format!("--storage.tsdb.retention.time={METRICS_RETENTION}")
+}
+
+/// The shortest window any alert rule of `file` takes `increase()` over,
+/// and which field of which instance sets it; `None` for a file without
+/// instances.
+fn shortest_window(file: &ConfigFile) -> Option<(Duration, String)> {
+    let breakers = file.breaker_names().filter_map(|name| {
+        let a = file.breaker_alerts(name)?;
+        Some([
+            (a.not_closed_for, format!("breaker.{name} not_closed_for")),
+            (a.window, format!("breaker.{name} window")),
+        ])
+    });
+    let retries = file.retry_names().filter_map(|name| {
+        let a = file.retry_alerts(name)?;
+        Some([
+            (a.retries_window, format!("retry.{name} retries_window")),
+            (a.window, format!("retry.{name} window")),
+        ])
+    });
+    breakers
+        .chain(retries)
+        .flatten()
+        .min_by_key(|(window, _)| window.as_ticks())
+}
+
+/// How often Prometheus should scrape and evaluate the rules for `file`:
+/// a quarter of its shortest alert window, so that `increase()` over every
+/// window sees at least four samples, and no longer than Prometheus's
+/// default of 15 s.
+///
+/// ```
+/// use totem_core::Duration;
+/// let spec = totem_std::ConfigFile::from_toml_str("version = 1\n[breaker.db]\n", "a.toml")?;
+/// assert_eq!(totem_std::scrape_interval(&spec), Duration::from_millis(15_000));
+/// let demo = totem_std::ConfigFile::from_toml_str(
+///     "version = 1\n[breaker.db]\n[breaker.db.alerts]\nwindow = \"3s\"\n",
+///     "b.toml",
+/// )?;
+/// assert_eq!(totem_std::scrape_interval(&demo), Duration::from_millis(750));
+/// # Ok::<(), totem_std::ConfigFileError>(())
+/// ```
+pub fn scrape_interval(file: &ConfigFile) -> Duration {
+    interval_for(shortest_window(file).map(|(w, _)| w))
+}
+
+fn interval_for(shortest: Option<Duration>) -> Duration {
+    let longest = LONGEST_INTERVAL.as_ticks();
+    let ms = shortest.map_or(longest, |w| {
+        (w.as_ticks() / SAMPLES_PER_WINDOW).min(longest)
+    });
+    // A window under four milliseconds still needs a positive interval.
+    Duration::from_millis(ms.max(1))
+}
+
+/// A YAML single-quoted scalar.
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// A `prometheus.yml` for the instances of `file`: what `totem prometheus`
+/// prints. One scrape job, `totem`, on `targets` (`host:port` of each
+/// process's `/metrics`), scraped and evaluated every
+/// [`scrape_interval`]; `rules_file` (the output of [`alerting_rules`],
+/// a path relative to the `prometheus.yml`) under `rule_files`. A comment
+/// at the top gives the command line, with the [`retention_flag`].
+///
+/// [`alerting_rules`]: crate::alerting_rules
+///
+/// ```
+/// let file = totem_std::ConfigFile::from_toml_str("version = 1\n[breaker.db]\n", "totem.toml")?;
+/// let yml = totem_std::prometheus_config(&file, &["127.0.0.1:9898"], "totem-rules.yml");
+/// assert!(yml.contains("  scrape_interval: 15s\n"));
+/// assert!(yml.contains("      - targets: ['127.0.0.1:9898']\n"));
+/// assert!(yml.contains("--storage.tsdb.retention.time=15d"));
+/// # Ok::<(), totem_std::ConfigFileError>(())
+/// ```
+pub fn prometheus_config<T: AsRef<str>>(
+    file: &ConfigFile,
+    targets: &[T],
+    rules_file: &str,
+) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write(file, targets, rules_file, &mut out);
+    out
+}
+
+fn write<T: AsRef<str>>(
+    file: &ConfigFile,
+    targets: &[T],
+    rules_file: &str,
+    out: &mut impl Write,
+) -> std::fmt::Result {
+    let shortest = shortest_window(file);
+    let interval = duration(interval_for(shortest.as_ref().map(|(w, _)| *w)));
+    let info = file.info();
+    writeln!(
+        out,
+        "# Prometheus configuration generated by `totem prometheus` from {} (sha256 {}).",
+        info.source.display(),
+        info.hash
+    )?;
+    writeln!(
+        out,
+        "# Run it keeping the spec's 15 days of metrics (Prometheus deletes older samples itself):"
+    )?;
+    writeln!(
+        out,
+        "#   prometheus --config.file=prometheus.yml {}",
+        retention_flag()
+    )?;
+    match &shortest {
+        Some((window, field)) => writeln!(
+            out,
+            "# Scraped and evaluated every {interval}: the shortest alert window is {} ({field}), and increase() needs {SAMPLES_PER_WINDOW} samples in it.",
+            duration(*window)
+        )?,
+        None => writeln!(
+            out,
+            "# Scraped and evaluated every {interval} (Prometheus's default)."
+        )?,
+    }
+    writeln!(out, "global:")?;
+    writeln!(out, "  scrape_interval: {interval}")?;
+    // Prometheus refuses a timeout longer than the interval.
+    writeln!(out, "  scrape_timeout: {interval}")?;
+    writeln!(out, "  evaluation_interval: {interval}")?;
+    writeln!(out, "rule_files:")?;
+    writeln!(out, "  - {}", quoted(rules_file))?;
+    writeln!(out, "scrape_configs:")?;
+    writeln!(out, "  - job_name: totem")?;
+    writeln!(out, "    static_configs:")?;
+    let targets: Vec<String> = targets.iter().map(|t| quoted(t.as_ref())).collect();
+    writeln!(out, "      - targets: [{}]", targets.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> ConfigFile {
+        ConfigFile::from_toml_str(text, "totem.toml").unwrap()
+    }
+
+    #[test]
+    fn the_interval_is_a_quarter_of_the_shortest_window_and_at_most_15s() {
+        let d = |ms| Some(Duration::from_millis(ms));
+        assert_eq!(interval_for(d(2_000)), Duration::from_millis(500));
+        assert_eq!(interval_for(d(60_000)), Duration::from_millis(15_000));
+        assert_eq!(interval_for(d(3_600_000)), Duration::from_millis(15_000));
+        assert_eq!(interval_for(d(2)), Duration::from_millis(1));
+        assert_eq!(interval_for(None), Duration::from_millis(15_000));
+    }
+
+    #[test]
+    fn the_shortest_window_of_any_instance_and_field_sets_it() {
+        let f = file(
+            "version = 1\n[breaker.db]\n[breaker.db.alerts]\nwindow = \"8s\"\n\
+             [retry.notify]\n[retry.notify.alerts]\nretries_window = \"2s\"\n",
+        );
+        let (window, field) = shortest_window(&f).unwrap();
+        assert_eq!(
+            (window, field.as_str()),
+            (Duration::from_millis(2_000), "retry.notify retries_window")
+        );
+        let yml = prometheus_config(&f, &["127.0.0.1:1", "127.0.0.1:2"], "rules.yml");
+        for line in [
+            "  scrape_interval: 500ms\n",
+            "  scrape_timeout: 500ms\n",
+            "  evaluation_interval: 500ms\n",
+            "  - 'rules.yml'\n",
+            "      - targets: ['127.0.0.1:1', '127.0.0.1:2']\n",
+            "the shortest alert window is 2s (retry.notify retries_window)",
+        ] {
+            assert!(yml.contains(line), "{line:?} missing from\n{yml}");
+        }
+    }
+
+    #[test]
+    fn a_file_without_instances_scrapes_at_prometheus_default() {
+        let yml = prometheus_config(&file("version = 1\n"), &["localhost:9898"], "r.yml");
+        assert!(yml.contains("  scrape_interval: 15s\n"), "{yml}");
+        assert!(yml.contains("(Prometheus's default)"), "{yml}");
+    }
+
+    #[test]
+    fn quotes_in_paths_are_doubled_for_yaml() {
+        assert_eq!(quoted("it's.yml"), "'it''s.yml'");
+    }
+}
