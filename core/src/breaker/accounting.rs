@@ -46,7 +46,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 time[s as usize] = c.time(s);
             }
             if anchored {
-                self.split(w.kind, stamp.elapsed_saturating(now), |s, ms| {
+                self.split(w, stamp.elapsed_saturating(now), |s, ms| {
                     time[s as usize] += ms as u64
                 });
             }
@@ -150,26 +150,23 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             return;
         }
         let c = &self.counters.0;
-        self.split(from.kind, saturating_span(prev.time, at), |s, ms| {
+        self.split(from, saturating_span(prev.time, at), |s, ms| {
             c.add_time(s, ms)
         });
     }
 
-    /// Hands `ms` spent in a segment of `kind` to `add`, per public state. A
-    /// HALF_OPEN segment starts at the opening: its first `reset_timeout`
-    /// was OPEN.
+    /// Hands `ms` spent in a segment of word `w` to `add`, per public state.
+    /// A HALF_OPEN segment starts at the opening: its first open time (grown
+    /// with its reopens) was OPEN.
     #[inline]
-    pub(super) fn split(&self, kind: Kind, ms: u32, mut add: impl FnMut(State, u32)) {
-        if let Kind::HalfOpen = kind {
-            let open = if ms < self.limits.reset_ms {
-                ms
-            } else {
-                self.limits.reset_ms
-            };
+    pub(super) fn split(&self, w: Word, ms: u32, mut add: impl FnMut(State, u32)) {
+        if let Kind::HalfOpen = w.kind {
+            let open_ms = self.limits.open_ms(w.reopens);
+            let open = if ms < open_ms { ms } else { open_ms };
             add(State::Open, open);
             add(State::HalfOpen, ms - open);
         } else {
-            add(public_state(kind), ms);
+            add(public_state(w.kind), ms);
         }
     }
 }

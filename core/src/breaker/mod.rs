@@ -34,6 +34,7 @@ use crate::primitive::{bump, const_fn, AtomicU32, CachePadded};
 
 pub(crate) use self::machine::public_state;
 pub use self::permit::{CallError, Outcome, Permit};
+use self::windowed::Timing;
 
 /// The two words every decision reads, kept on their own cache line on
 /// std-class CPUs (counters written by every call live on another).
@@ -258,6 +259,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         });
         if let Command::Reset = cmd {
             self.counters.0.rebase();
+            // Already CLOSED, the breaker made no transition that would
+            // have emptied the window: the success rate restarts all the same.
+            self.clear_window();
         }
     }
 
@@ -368,9 +372,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Ok(permit) => permit,
             Err(rejected) => return Err(CallError::Rejected(rejected)),
         };
-        let started = self.call_started();
+        let timing = self.call_started();
         let result = op();
-        permit.record_started(classify(&result), started);
+        permit.record_timed(classify(&result), timing);
         result.map_err(CallError::Inner)
     }
 
@@ -413,9 +417,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Ok(permit) => permit,
             Err(rejected) => return Err(CallError::Rejected(rejected)),
         };
-        let started = self.call_started();
+        let timing = self.call_started();
         let result = op().await;
-        permit.record_started(classify(&result), started);
+        permit.record_timed(classify(&result), timing);
         result.map_err(CallError::Inner)
     }
 
@@ -470,10 +474,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         }
     }
 
-    /// Books an outcome of a permit of generation `gen`; `started` is the
+    /// Books an outcome of a permit of generation `gen`; `timing` is the
     /// call's start time when the slow-call policy times calls.
     #[inline]
-    pub(super) fn on_outcome(&self, gen: u8, outcome: Outcome, started: Option<u32>) {
+    pub(super) fn on_outcome(&self, gen: u8, outcome: Outcome, timing: Timing) {
         let c = &self.counters.0;
         match outcome {
             Outcome::Success => {
@@ -493,13 +497,13 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 } else {
                     self.apply_outcome(gen, Effect::Success);
                 }
-                self.to_window(gen, false, started);
+                self.to_window(gen, false, timing);
             }
             Outcome::Failure => {
                 bump(&c.failures);
                 self.apply_outcome(gen, Effect::Failure);
                 if self.limits.windowed() {
-                    self.to_window(gen, true, started);
+                    self.to_window(gen, true, timing);
                 }
             }
             Outcome::Ignore => {
@@ -517,7 +521,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 bump(&c.failures);
                 self.apply_outcome(gen, Effect::Failure);
                 if self.limits.windowed() {
-                    self.to_window(gen, true, None);
+                    self.to_window(gen, true, Timing::Untimed);
                 }
             }
             AbandonedPermit::Neutral => self.apply_outcome(gen, Effect::Release),

@@ -2,6 +2,7 @@
 //! means for the breaker ([`Outcome`]), and the error of a protected call
 //! ([`CallError`]).
 
+use super::windowed::Timing;
 use super::CircuitBreaker;
 use crate::clock::Clock;
 use crate::event::{NoObserver, Observer, Rejected};
@@ -148,7 +149,7 @@ impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
     /// ```
     #[inline]
     pub fn record(self, outcome: Outcome) {
-        self.record_started(outcome, None)
+        self.record_timed(outcome, Timing::Untimed)
     }
 
     #[cfg(feature = "policies")]
@@ -174,16 +175,15 @@ impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
     /// ```
     #[inline]
     pub fn record_after(self, outcome: Outcome, elapsed: crate::clock::Duration) {
-        let started = self.breaker.now_millis().wrapping_sub(elapsed.as_ticks());
-        self.record_started(outcome, Some(started))
+        self.record_timed(outcome, Timing::Took(elapsed.as_ticks()))
     }
 
     #[inline]
-    pub(super) fn record_started(self, outcome: Outcome, started: Option<u32>) {
+    pub(super) fn record_timed(self, outcome: Outcome, timing: Timing) {
         let (breaker, gen) = (self.breaker, self.gen);
         // Recorded: the drop that counts an abandoned permit must not run.
         core::mem::forget(self);
-        breaker.on_outcome(gen, outcome, started);
+        breaker.on_outcome(gen, outcome, timing);
     }
 
     /// The call succeeded.

@@ -13,7 +13,20 @@ use crate::clock::Clock;
 use crate::event::Observer;
 use crate::metrics::SuccessRate;
 #[cfg(feature = "policies")]
-use crate::window::WindowStorage;
+use crate::window::{SlowSample, WindowStorage};
+
+/// What the breaker knows of a call's duration, for the slow-call policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timing {
+    /// Not timed (the policy is off, or the caller gave no duration).
+    Untimed,
+    /// Started at this clock reading (`call` times its calls).
+    #[cfg_attr(not(feature = "policies"), allow(dead_code))]
+    Started(u32),
+    /// Took this many milliseconds (`Permit::record_after`).
+    #[cfg_attr(not(feature = "policies"), allow(dead_code))]
+    Took(u32),
+}
 
 #[cfg(feature = "policies")]
 impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
@@ -25,11 +38,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// The clock reading a call starts with, when the slow-call policy needs
     /// one (no clock is read otherwise).
     #[inline(always)]
-    pub(super) fn call_started(&self) -> Option<u32> {
+    pub(super) fn call_started(&self) -> Timing {
         if self.limits.window.slow_ms != 0 {
-            Some(self.now_millis())
+            Timing::Started(self.now_millis())
         } else {
-            None
+            Timing::Untimed
         }
     }
 
@@ -37,7 +50,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// the breaker is still CLOSED in that generation, and opens it if a
     /// rate policy says so. Ignored outcomes never get here.
     #[inline(never)]
-    pub(super) fn to_window(&self, gen: u8, failed: bool, started: Option<u32>) {
+    pub(super) fn to_window(&self, gen: u8, failed: bool, timing: Timing) {
         let Some(storage) = self.window() else {
             return;
         };
@@ -55,20 +68,26 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             let number = storage.next_call();
             (number / l.unit, None, Some(number))
         };
-        let slow = match started {
-            Some(t0) if l.slow_ms != 0 => {
-                let end = match now {
-                    Some(now) => now,
-                    None => self.now_millis(),
-                };
-                Some(is_slow(t0, end, l.slow_ms))
+        let slow = if l.slow_ms == 0 {
+            SlowSample::Off
+        } else {
+            match timing {
+                Timing::Untimed => SlowSample::Untimed,
+                Timing::Started(t0) => {
+                    let end = match now {
+                        Some(now) => now,
+                        None => self.now_millis(),
+                    };
+                    SlowSample::Took(is_slow(t0, end, l.slow_ms))
+                }
+                // A duration handed over is what the call took, however long.
+                Timing::Took(ms) => SlowSample::Took(ms >= l.slow_ms),
             }
-            _ => None,
         };
         // Judge after every failure and slow call; after a success of a
         // count window only where a success can change the verdict.
         let judge = failed
-            || matches!(slow, Some(true))
+            || matches!(slow, SlowSample::Took(true))
             || match number {
                 Some(n) => count_success_can_trip(n, l),
                 None => true,
@@ -118,12 +137,12 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 #[cfg(not(feature = "policies"))]
 impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     #[inline(always)]
-    pub(super) fn call_started(&self) -> Option<u32> {
-        None
+    pub(super) fn call_started(&self) -> Timing {
+        Timing::Untimed
     }
 
     #[inline(always)]
-    pub(super) fn to_window(&self, _gen: u8, _failed: bool, _started: Option<u32>) {}
+    pub(super) fn to_window(&self, _gen: u8, _failed: bool, _timing: Timing) {}
 
     #[inline(always)]
     pub(super) fn clear_window(&self) {}

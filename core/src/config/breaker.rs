@@ -376,7 +376,9 @@ impl BreakerConfig {
                 if n == 0 || n > MAX_WINDOW_CALLS {
                     return Err(ConfigError::WindowCallsOutOfRange);
                 }
-                if rates && self.minimum_calls > n {
+                // The most calls the window holds (see `Window::plan`).
+                let (used, per) = window.plan();
+                if rates && self.minimum_calls > used * per {
                     return Err(ConfigError::MinimumCallsAboveWindow);
                 }
             }

@@ -38,15 +38,16 @@ pub struct Window {
 impl Window {
     /// Buckets in use, and what one spans (calls, or milliseconds).
     ///
-    /// A count window of `size` calls takes `ceil(size / B)` calls per
-    /// bucket and as many buckets as that needs; a time window takes all `B`
-    /// buckets, `span / B` ms each.
+    /// A count window of `size` calls takes `k = ceil(size / B)` calls per
+    /// bucket and `size / k` buckets (rounded down, so it never holds more
+    /// than `size` calls); a time window takes all `B` buckets, `span / B`
+    /// ms each.
     pub(crate) const fn plan(&self) -> (u32, u32) {
         let b = self.storage.buckets();
         match self.size {
             SlidingWindow::Calls(n) => {
                 let per = n.div_ceil(b);
-                (n.div_ceil(per), per)
+                (n / per, per)
             }
             SlidingWindow::Time(span) => (b, span.as_ticks() / b),
         }

@@ -65,9 +65,13 @@ impl Count {
         }
     }
 
-    /// The counts with one more call, `hit` or not (halved first if full).
+    /// The counts with one more call, `hit` or not (halved first if full);
+    /// `None`: no call, the same counts.
     #[inline]
-    const fn plus(self, hit: bool) -> Count {
+    const fn plus(self, hit: Option<bool>) -> Count {
+        let Some(hit) = hit else {
+            return self;
+        };
         let (calls, hits) = if self.calls == COUNT_MASK {
             (self.calls / 2, self.hits / 2)
         } else {
@@ -98,18 +102,27 @@ const fn tag_is_newer(mine: u32, theirs: u32) -> bool {
 }
 
 /// The count word after adding one call of epoch `epoch` (`hit`: a failure
-/// or a slow call), or `None` when the bucket holds a newer epoch (the call
-/// is older than the window, or raced one that just rolled the bucket
+/// or a slow call; `None`: no call, only the move to `epoch`), or `None`
+/// when the word need not change or the bucket holds a newer epoch (the
+/// call is older than the window, or raced one that just rolled the bucket
 /// over: it is dropped, never counted in another epoch).
 ///
 /// `stale`: the bucket's epoch word is 32 or more epochs away from ours (a
 /// long idle spell, a clock that stepped back, a wrap), where the 6-bit tag
 /// cannot be trusted: the bucket starts afresh whatever its tag says.
 #[inline]
-pub(crate) const fn decide_add(bits: u32, epoch: u32, hit: bool, stale: bool) -> Option<u32> {
+pub(crate) const fn decide_add(
+    bits: u32,
+    epoch: u32,
+    hit: Option<bool>,
+    stale: bool,
+) -> Option<u32> {
     let c = Count::decode(bits);
     let mine = tag_of(epoch);
     if !stale && c.tag == mine {
+        if hit.is_none() {
+            return None;
+        }
         return Some(c.plus(hit).encode());
     }
     if stale || tag_is_newer(mine, c.tag) {
@@ -170,8 +183,8 @@ mod tests {
     #[test]
     fn same_epoch_adds() {
         let w = Count::empty(70).encode();
-        let w = decide_add(w, 70, true, false).unwrap();
-        let w = decide_add(w, 70, false, false).unwrap();
+        let w = decide_add(w, 70, Some(true), false).unwrap();
+        let w = decide_add(w, 70, Some(false), false).unwrap();
         assert_eq!(
             Count::decode(w),
             Count {
@@ -184,8 +197,8 @@ mod tests {
 
     #[test]
     fn a_newer_epoch_evicts_and_an_older_one_is_dropped() {
-        let old = decide_add(Count::empty(10).encode(), 10, true, false).unwrap();
-        let new = decide_add(old, 20, false, false).unwrap();
+        let old = decide_add(Count::empty(10).encode(), 10, Some(true), false).unwrap();
+        let new = decide_add(old, 20, Some(false), false).unwrap();
         assert_eq!(
             Count::decode(new),
             Count {
@@ -195,15 +208,15 @@ mod tests {
             }
         );
         // A call of epoch 10 arriving after the bucket moved to 20.
-        assert_eq!(decide_add(new, 10, true, false), None);
+        assert_eq!(decide_add(new, 10, Some(true), false), None);
     }
 
     #[test]
     fn a_stale_bucket_starts_afresh_even_when_its_tag_matches() {
         // Epoch 0 and epoch 64 share tag 0: only the epoch word tells them
         // apart, and the caller says it is stale.
-        let old = decide_add(Count::empty(0).encode(), 0, true, false).unwrap();
-        let w = decide_add(old, 64, false, true).unwrap();
+        let old = decide_add(Count::empty(0).encode(), 0, Some(true), false).unwrap();
+        let w = decide_add(old, 64, Some(false), true).unwrap();
         assert_eq!(
             Count::decode(w),
             Count {
@@ -222,8 +235,16 @@ mod tests {
             hits: 4095,
         }
         .encode();
-        let c = Count::decode(decide_add(full, 5, true, false).unwrap());
+        let c = Count::decode(decide_add(full, 5, Some(true), false).unwrap());
         assert_eq!((c.calls, c.hits), (COUNT_MASK / 2 + 1, 4095 / 2 + 1));
+    }
+
+    #[test]
+    fn a_move_without_a_call_restarts_a_stale_bucket_and_leaves_a_current_one() {
+        let old = decide_add(Count::empty(0).encode(), 0, Some(true), false).unwrap();
+        let moved = decide_add(old, 64, None, true).unwrap();
+        assert_eq!(Count::decode(moved), Count::empty(64));
+        assert_eq!(decide_add(moved, 64, None, false), None);
     }
 
     #[test]

@@ -65,9 +65,11 @@ impl Bucket {
 /// [`sliding_window`](crate::BreakerConfig::sliding_window).
 ///
 /// More buckets evict more finely: a count window of `size` calls in `B`
-/// buckets is exactly the last `size` calls when `size <= B`, and otherwise
-/// the last `size - ceil(size / B) + 1` to `size`; a time window of `span`
-/// covers between `span - span / B` and `span`.
+/// buckets is exactly the last `size` calls when `size <= B`; otherwise it
+/// takes `k = ceil(size / B)` calls a bucket in `n = size / k` buckets and
+/// holds the last `(n - 1) × k + 1` to `n × k` calls (never more than
+/// `size`; exactly `size` at most when `k` divides it). A time window of
+/// `span` covers between `span - span / B` and `span`.
 ///
 /// ```
 /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, RateWindow, SlidingWindow, State};
@@ -164,6 +166,20 @@ impl defmt::Format for WindowStorage {
     }
 }
 
+/// An outcome's part in the slow-call count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SlowSample {
+    /// The slow-call policy is off: the slow words are never touched.
+    Off,
+    /// The policy is on but the outcome has no duration: it counts in
+    /// neither the slow calls nor the timed ones, but it still moves its
+    /// bucket's slow word on to its epoch (an older epoch's count must not
+    /// be read again as this one's).
+    Untimed,
+    /// Timed: slow or not.
+    Took(bool),
+}
+
 /// What a window holds over its latest epochs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct WindowCounts {
@@ -197,19 +213,28 @@ impl WindowStorage {
     }
 
     /// Adds one outcome of `epoch` to its bucket (the window uses `n`
-    /// buckets); `slow` is `None` when the slow-call policy is off.
-    pub(crate) fn record(&self, epoch: u32, n: u32, failed: bool, slow: Option<bool>) {
+    /// buckets).
+    pub(crate) fn record(&self, epoch: u32, n: u32, failed: bool, slow: SlowSample) {
         let b = &self.buckets[(epoch % n) as usize];
         // ORDERING: Acquire pairs with the Release of the epoch CAS below
         // (another recorder's): its count word writes are then visible.
         let seen = b.epoch.load(Ordering::Acquire);
-        let stale = far_apart(seen, epoch);
-        add(&b.failed, epoch, failed, stale);
-        if let Some(slow) = slow {
-            add(&b.slow, epoch, slow, stale);
+        // A bucket with no call in it (new, cleared) is free whatever its
+        // epoch says: just before the 32-bit clock wraps, epoch 0 reads as
+        // a few epochs ahead of ours.
+        let empty = Count::decode(b.failed.load(Ordering::Relaxed)).calls == 0;
+        let stale = empty || far_apart(seen, epoch);
+        add(&b.failed, epoch, Some(failed), stale);
+        match slow {
+            SlowSample::Off => {}
+            SlowSample::Untimed => add(&b.slow, epoch, None, stale),
+            SlowSample::Took(slow) => add(&b.slow, epoch, Some(slow), stale),
         }
         let mut current = seen;
-        while epoch_should_move(current, epoch) {
+        // A stale bucket's epoch moves to ours whichever way; after that,
+        // only forward.
+        let mut any_way = stale;
+        while current != epoch && (any_way || epoch_should_move(current, epoch)) {
             // ORDERING: Release publishes our count word writes to readers
             // that Acquire this epoch; Acquire on failure for the same
             // reason as the load above.
@@ -220,7 +245,10 @@ impl WindowStorage {
                 Ok(_) => break,
                 // Another recorder moved the epoch: move it on only if ours
                 // is still newer.
-                Err(actual) => current = actual,
+                Err(actual) => {
+                    current = actual;
+                    any_way = false;
+                }
             }
         }
     }
@@ -232,7 +260,7 @@ impl WindowStorage {
         epoch: u32,
         n: u32,
         failed: bool,
-        slow: Option<bool>,
+        slow: SlowSample,
         judge: bool,
     ) -> Option<WindowCounts> {
         self.record(epoch, n, failed, slow);
@@ -244,7 +272,8 @@ impl WindowStorage {
         // recorders, at least one reads the other's outcome (see the module
         // doc).
         fence(Ordering::SeqCst);
-        Some(self.counts(self.newest_epoch(epoch), n, slow.is_some()))
+        let timed = !matches!(slow, SlowSample::Off);
+        Some(self.counts(self.newest_epoch(epoch), n, timed))
     }
 
     /// The newest epoch a bucket holds, if newer than `epoch` (by less
@@ -255,7 +284,13 @@ impl WindowStorage {
         for b in self.buckets {
             let e = b.epoch.load(Ordering::Relaxed);
             if e != newest && !far_apart(e, epoch) && e.wrapping_sub(newest) <= u32::MAX / 2 {
-                newest = e;
+                // An empty bucket's epoch (0 when new or cleared) is no
+                // evidence of newer outcomes: just before the 32-bit clock
+                // wraps, 0 reads as a few epochs ahead.
+                let c = Count::decode(b.failed.load(Ordering::Relaxed));
+                if c.calls > 0 && c.tag == tag_of(e) {
+                    newest = e;
+                }
             }
         }
         newest
@@ -308,10 +343,12 @@ impl WindowStorage {
     }
 }
 
-/// One outcome into one count word: the CAS loop of `fetch_update` over the
-/// pure decision. A bucket holding a newer epoch refuses it (`None`).
+/// One outcome into one count word (`hit`: a failure or a slow call; `None`:
+/// no call to count, only the move to `epoch`): the CAS loop of
+/// `fetch_update` over the pure decision. A bucket holding a newer epoch
+/// refuses it (`None`).
 #[inline]
-fn add(word: &AtomicU32, epoch: u32, hit: bool, stale: bool) {
+fn add(word: &AtomicU32, epoch: u32, hit: Option<bool>, stale: bool) {
     // Stale applies to the bucket we first saw: if the CAS fails, the word
     // changed under us, most likely restarted by a recorder of our epoch,
     // whose count we must not wipe.

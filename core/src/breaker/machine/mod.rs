@@ -428,7 +428,7 @@ pub(crate) const fn decide_outcome(
                     },
                     (),
                 ),
-                Effect::Success => close(w, seen.now),
+                Effect::Success => close(Word { streak: 0, ..w }, seen.now),
                 Effect::Failure => reopen(
                     Word {
                         streak: w.streak_plus_one(),
@@ -570,12 +570,12 @@ const fn reopen(w: Word, now: u32) -> Decision<()> {
     )
 }
 
-/// The half-open episode succeeded at `now`: CLOSED, streak and reopens
-/// cleared.
+/// The half-open episode succeeded at `now`: CLOSED, reopens cleared (the
+/// streak is the caller's: a last probe that failed in an episode decided
+/// by rate leaves one).
 #[inline]
 const fn close(w: Word, now: u32) -> Decision<()> {
     let mut to = w.next(Kind::Closed);
-    to.streak = 0;
     to.reopens = 0;
     Decision::Step(
         Step {
