@@ -19,7 +19,7 @@ use totem_core::{
     AbandonedPermit, BreakerConfig, CircuitBreaker, Duration, ManualClock, Outcome, RateWindow,
     SlidingWindow, WindowStorage, MAX_RESET_TIMEOUT_FACTOR, MAX_TIMEOUT_MS,
 };
-use totem_tests::model::{check, timed_when_slow, ModelWindow, Op};
+use totem_tests::model::{check, ModelWindow, Op};
 
 fn timeout(u: &mut Unstructured) -> Result<u32> {
     Ok(match u.int_in_range(0u8..=3)? {
@@ -183,7 +183,6 @@ fn run(u: &mut Unstructured) -> Result<()> {
     while ops.len() < 256 && !u.is_empty() {
         ops.push(op(u)?);
     }
-    let (cfg, ops) = timed_when_slow(cfg, ops);
     if let Err(divergence) = check(cfg, start, observe, &ops) {
         panic!("the breaker diverged from the reference model:\n{divergence}");
     }

@@ -47,10 +47,6 @@
 //!   leaves it out of the slow-call rate and its `minimum_calls`, so the
 //!   model does too.
 //!
-//! Where the core and the contract disagree, the model keeps to the
-//! contract and the generators keep the case out of the search, saying so
-//! (`KNOWN DIVERGENCE`, at [`timed_when_slow`]).
-//!
 //! Time in state is booked per segment (from one transition's logical time
 //! to the next); OPEN → HALF_OPEN continues the segment (its first open
 //! time is OPEN, the rest HALF_OPEN), a breaker starts accounting
@@ -1017,42 +1013,6 @@ pub fn wrapped_results() -> u64 {
 /// `ops` come with a duration (`Settle` becomes `SettleAfter` of 0 ms) and
 /// abandoned permits neutral; anything else is returned as it is.
 ///
-/// KNOWN DIVERGENCE from the contract, kept out of the search this way: a
-/// count window judges a success only where it assumes a success can open
-/// the breaker (a bucket rolling over, the window reaching
-/// `minimum_calls`), counting every call as timed. With untimed outcomes
-/// (`record`, an abandoned permit) beside timed ones, a fast timed success
-/// can bring the slow-call rate's timed calls to `minimum_calls`, and is
-/// not judged: `Calls(4)` over 4 buckets, `slow_calls(10 ms, 50 %)`,
-/// `minimum_calls(2)`; an untimed success, a success that took 10 ms, one
-/// that took 1 ms: 1 of 2 timed calls slow, and the breaker stays CLOSED.
-///
-/// ```
-/// use totem_core::{AbandonedPermit, BreakerConfig, Duration, Outcome, RateWindow, SlidingWindow};
-/// use totem_tests::model::{timed_when_slow, Op};
-/// static WINDOW: RateWindow<4> = RateWindow::new();
-/// let cfg = BreakerConfig::new("db")
-///     .sliding_window(SlidingWindow::Calls(8), WINDOW.storage())
-///     .slow_calls(Duration::from_millis(5), 50);
-/// let (cfg, ops) = timed_when_slow(cfg, vec![Op::Acquire, Op::Settle(0, Outcome::Failure)]);
-/// assert_eq!(cfg.abandoned, AbandonedPermit::Neutral);
-/// assert_eq!(ops[1], Op::SettleAfter(0, Outcome::Failure, 0));
-/// ```
-pub fn timed_when_slow(config: BreakerConfig, ops: Vec<Op>) -> (BreakerConfig, Vec<Op>) {
-    let by_count = matches!(config.window.map(|w| w.size), Some(SlidingWindow::Calls(_)));
-    if config.slow_call_duration.is_none() || !by_count {
-        return (config, ops);
-    }
-    let ops = ops
-        .into_iter()
-        .map(|op| match op {
-            Op::Settle(i, o) => Op::SettleAfter(i, o, 0),
-            op => op,
-        })
-        .collect();
-    (config.abandoned(AbandonedPermit::Neutral), ops)
-}
-
 /// Runs `ops` through a [`Model`] and a real breaker over the validated
 /// `config`, the clock starting at `start_ms`, comparing after every step;
 /// `Err` describes the first difference and the steps that led to it.

@@ -1,9 +1,6 @@
 //! Sequences the reference model (`totem_tests::model`) found where the
 //! core broke SEMANTICS.md, each the shortest found, asserting what the
-//! contract says, so that the core keeps to it. One still fails against
-//! the core, and is ignored with the reason (the generators keep that case
-//! out of the search meanwhile: `totem_tests::model::timed_when_slow`);
-//! `cargo test -p totem-tests --test model_findings -- --ignored` runs it.
+//! contract says, so that the core keeps to it.
 mod common;
 use common::*;
 use totem_core::{
@@ -144,7 +141,6 @@ fn a_count_window_holds_at_most_its_calls() {
 /// brings the window to `minimum_calls` can open it"; for the slow-call
 /// rate that is its timed calls.
 #[test]
-#[ignore = "a count window judges a success only where calls (not timed calls) reach minimum_calls or a bucket rolls over"]
 fn a_timed_success_that_brings_the_timed_calls_to_minimum_is_judged() {
     let clock = ManualClock::new();
     let cfg = BreakerConfig::new("db")

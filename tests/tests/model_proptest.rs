@@ -16,7 +16,7 @@ use totem_core::{
     AbandonedPermit, BreakerConfig, Duration, Outcome, RateWindow, SlidingWindow, WindowStorage,
     MAX_RESET_TIMEOUT_FACTOR, MAX_TIMEOUT_MS,
 };
-use totem_tests::model::{check, timed_when_slow, ModelWindow, Op};
+use totem_tests::model::{check, ModelWindow, Op};
 
 fn cases() -> u32 {
     std::env::var("TOTEM_PROPTEST_CASES")
@@ -232,7 +232,6 @@ fn real_breaker_matches_the_reference_model() {
         prop::collection::vec(op(), 1..120),
     );
     let result = runner.run(&strategy, |(cfg, start, observe, ops)| {
-        let (cfg, ops) = timed_when_slow(cfg, ops);
         check(cfg, start, observe, &ops).map_err(TestCaseError::fail)
     });
     if let Err(e) = result {

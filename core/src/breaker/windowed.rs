@@ -84,10 +84,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 Timing::Took(ms) => SlowSample::Took(ms >= l.slow_ms),
             }
         };
-        // Judge after every failure and slow call; after a success of a
-        // count window only where a success can change the verdict.
+        // Judge after every failure and every timed call (a fast one can
+        // bring the timed calls to minimum_calls); after any other success
+        // of a count window only where it can change the verdict.
         let judge = failed
-            || matches!(slow, SlowSample::Took(true))
+            || matches!(slow, SlowSample::Took(_))
             || match number {
                 Some(n) => count_success_can_trip(n, l),
                 None => true,
