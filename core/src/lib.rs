@@ -39,8 +39,8 @@
 #![warn(missing_docs)]
 
 // Private modules, one public path per item (the re-exports below). Imports
-// run one way: primitive, clock, limits, event, window, config, metrics,
-// breaker, retry; throttle needs only primitive and clock; alert reads
+// run one way: primitive, striped, clock, limits, event, window, config,
+// metrics, breaker, retry; throttle needs only primitive and clock; alert reads
 // clock, limits, event, config and metrics.
 mod alert;
 mod breaker;
@@ -51,6 +51,7 @@ mod limits;
 mod metrics;
 mod primitive;
 mod retry;
+mod striped;
 mod throttle;
 mod window;
 
@@ -78,5 +79,6 @@ pub use retry::{
     Backoff, BlockingSleeper, NotRejected, Retry, RetryBudget, RetryError, RetryErrors,
     RetryPolicy, SharedRng, Sleeper,
 };
+pub use striped::COUNTER_STRIPES;
 pub use throttle::Throttle;
 pub use window::{RateWindow, WindowStorage};
