@@ -36,27 +36,6 @@ pub mod totem {
         totem_std::breaker(BreakerConfig::new("bench")).expect("valid config")
     }
 
-    /// The default clock with the core's default [`Clock::stripe`] (0): a
-    /// breaker on it counts every success in one cell, as before striping
-    /// and as on an MCU. For the contended bench's comparison row.
-    #[derive(Debug, Clone, Copy, Default)]
-    pub struct OneCell(pub DefaultClock);
-
-    impl Clock for OneCell {
-        #[inline]
-        fn now(&self) -> totem_core::Instant {
-            self.0.now()
-        }
-    }
-
-    /// [`new`] on [`OneCell`]: the same breaker with one success counter.
-    pub fn new_one_cell() -> CircuitBreaker<OneCell> {
-        let b = CircuitBreaker::try_new(BreakerConfig::new("bench"), OneCell::default())
-            .expect("valid config");
-        b.start_time_accounting();
-        b
-    }
-
     /// A breaker on `clock`, tripped OPEN by `failure_threshold` failures,
     /// with an hour to go before a probe.
     pub fn new_open_on<C: Clock>(clock: C) -> CircuitBreaker<C> {
