@@ -59,12 +59,43 @@ pub type Duration = fugit::MillisDurationU32;
 pub trait Clock {
     /// The current time.
     fn now(&self) -> Instant;
+
+    /// Which cell of the breaker's striped success counter the calling
+    /// thread counts in (taken modulo [`COUNTER_STRIPES`](crate::COUNTER_STRIPES)).
+    /// Threads that count in different cells do not contend for one cache
+    /// line on the CLOSED path; `snapshot()` sums the cells, so totals are
+    /// exact whatever this returns.
+    ///
+    /// The default, 0, keeps one cell: right for an MCU (where there is only
+    /// one) and for a clock that cannot tell threads apart. The std
+    /// frontend's clocks return a per-thread index. Like [`now`](Self::now)
+    /// it MUST be cheap and never fail; it is read on every success.
+    ///
+    /// ```
+    /// use totem_core::{Clock, Instant};
+    /// struct Uptime;
+    /// impl Clock for Uptime {
+    ///     fn now(&self) -> Instant {
+    ///         Instant::from_ticks(42)
+    ///     }
+    /// }
+    /// assert_eq!(Uptime.stripe(), 0);
+    /// ```
+    #[inline(always)]
+    fn stripe(&self) -> usize {
+        0
+    }
 }
 
 impl<C: Clock + ?Sized> Clock for &C {
     #[inline]
     fn now(&self) -> Instant {
         (**self).now()
+    }
+
+    #[inline(always)]
+    fn stripe(&self) -> usize {
+        (**self).stripe()
     }
 }
 

@@ -44,8 +44,8 @@
 #![warn(missing_docs)]
 
 // Private modules, one public path per item (the re-exports below). Imports
-// run one way: primitive, clock, limits, event, window, config, metrics,
-// breaker, retry; throttle needs only primitive and clock; alert reads
+// run one way: primitive, striped, clock, limits, event, window, config,
+// metrics, breaker, retry; throttle needs only primitive and clock; alert reads
 // clock, limits, event, config and metrics.
 mod alert;
 mod breaker;
@@ -56,6 +56,7 @@ mod limits;
 mod metrics;
 mod primitive;
 mod retry;
+mod striped;
 mod throttle;
 #[cfg(feature = "policies")]
 mod window;
@@ -89,6 +90,7 @@ pub use retry::{
     Backoff, BlockingSleeper, NotRejected, Retry, RetryBudget, RetryError, RetryErrors,
     RetryPolicy, SharedRng, Sleeper,
 };
+pub use striped::COUNTER_STRIPES;
 pub use throttle::Throttle;
 #[cfg(feature = "policies")]
 pub use window::{RateWindow, WindowStorage};

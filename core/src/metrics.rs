@@ -13,6 +13,7 @@
 use crate::event::{Cause, State};
 use crate::limits::{DELAY_BUCKETS, ERROR_CLASSES};
 use crate::primitive::{bump, const_fn, counters, read_all, AtomicCounter, CounterValue, Ordering};
+use crate::striped::StripedCounter;
 
 /// How many causes of a state change there are ([`Cause::ALL`]).
 pub(crate) const CAUSES: usize = Cause::ALL.len();
@@ -22,7 +23,8 @@ pub(crate) const CAUSES: usize = Cause::ALL.len();
 /// as a counter reset).
 #[derive(Debug)]
 pub(crate) struct Counters {
-    pub(crate) successes: AtomicCounter,
+    /// Striped: every closed-path success writes it, from every thread.
+    pub(crate) successes: StripedCounter,
     pub(crate) failures: AtomicCounter,
     pub(crate) ignored: AtomicCounter,
     pub(crate) rejected: AtomicCounter,
@@ -43,7 +45,7 @@ impl Counters {
     const_fn! {
         pub(crate) fn new() -> Self {
             Self {
-                successes: AtomicCounter::new(0),
+                successes: StripedCounter::new(),
                 failures: AtomicCounter::new(0),
                 ignored: AtomicCounter::new(0),
                 rejected: AtomicCounter::new(0),
@@ -98,7 +100,7 @@ impl Counters {
 
     /// Starts a new success-rate period (`reset()`).
     pub(crate) fn rebase(&self) {
-        let s = self.successes.load(Ordering::Relaxed);
+        let s = self.successes.load();
         let f = self.failures.load(Ordering::Relaxed);
         self.base_successes.store(s, Ordering::Relaxed);
         self.base_failures.store(f, Ordering::Relaxed);
@@ -112,7 +114,7 @@ impl Counters {
         // only grow, so totals read after it are not below it.
         let bs = self.base_successes.load(Ordering::Relaxed);
         let bf = self.base_failures.load(Ordering::Relaxed);
-        let s: CounterValue = self.successes.load(Ordering::Relaxed);
+        let s: CounterValue = self.successes.load();
         let f: CounterValue = self.failures.load(Ordering::Relaxed);
         #[allow(clippy::useless_conversion)]
         (u64::from(s), u64::from(f), Self::rate(s, f, bs, bf))

@@ -28,6 +28,13 @@ impl Clock for StdClock {
         let elapsed = EPOCH.get_or_init(std::time::Instant::now).elapsed();
         wrapping_millis(elapsed.as_secs(), elapsed.subsec_millis())
     }
+
+    /// [`thread_stripe`](crate::thread_stripe): each thread counts its
+    /// successes on a cache line of its own.
+    #[inline(always)]
+    fn stripe(&self) -> usize {
+        crate::thread_stripe()
+    }
 }
 
 /// A reading of a clock, in seconds and milliseconds, as the core's
@@ -95,6 +102,12 @@ impl Clock for CoarseClock {
         {
             StdClock.now()
         }
+    }
+
+    /// [`thread_stripe`](crate::thread_stripe), as [`StdClock`].
+    #[inline(always)]
+    fn stripe(&self) -> usize {
+        crate::thread_stripe()
     }
 }
 

@@ -5,7 +5,9 @@
 //! the default), both zero-sized and usable in a `static`, blocking [`sleep`]
 //! for the retry loop, and constructors that
 //! seed retry jitter from the operating system. Every decision stays in
-//! [`totem_core`]; this crate only supplies time, sleep and entropy.
+//! [`totem_core`]; this crate only supplies time, sleep and entropy, and
+//! (through its clocks) [`thread_stripe`], so that threads count a
+//! breaker's successes on cache lines of their own.
 //!
 //! ```
 //! use totem_core::{BreakerConfig, RetryConfig, Duration};
@@ -71,6 +73,7 @@ mod ops;
 mod registry;
 mod seed;
 mod sleep;
+mod stripe;
 #[cfg(feature = "tokio")]
 mod tokio;
 #[cfg(feature = "tower")]
@@ -113,10 +116,16 @@ pub use ops::{
 pub use registry::Registry;
 pub use seed::os_seed;
 pub use sleep::{sleep, to_std};
+pub use stripe::thread_stripe;
 
 /// A breaker on the [`DefaultClock`] ([`CoarseClock`]), or the configuration
 /// error. For millisecond resolution build one on [`StdClock`] with
 /// [`CircuitBreaker::try_new`].
+///
+/// Its success counter is striped: each thread counts in the cell of its
+/// [`thread_stripe`] (every std clock supplies it), so threads calling one
+/// breaker at once do not contend on the CLOSED path; `snapshot()` sums the
+/// cells, and totals stay exact.
 ///
 /// ```
 /// use totem_core::{BreakerConfig, ConfigError};

@@ -1,7 +1,7 @@
 //! loom models of every concurrent transition of the breaker, of the retry
 //! budget (model 9, with its teeth: the same race fails a budget that
-//! checks, then subtracts), of the sliding window (model 10) and of the log
-//! throttle. Each model asserts its
+//! checks, then subtracts), of the sliding window (model 10), of the striped
+//! success counter (model 11) and of the log throttle. Each model asserts its
 //! invariant in every interleaving loom explores.
 //!
 //! loom 0.7 can miss interleavings after a redundant load (the stamp is
@@ -15,6 +15,7 @@
 //! `LOOM_MAX_PREEMPTIONS` bounds the search.
 #![cfg(totem_loom)]
 
+use std::cell::Cell;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
@@ -83,6 +84,16 @@ impl totem_core::Clock for Clock {
     fn now(&self) -> Instant {
         Instant::from_ticks(self.0.fetch_add(0, Ordering::Relaxed))
     }
+
+    /// The thread's [`STRIPE`]: 0 unless a model sets it (model 11).
+    fn stripe(&self) -> usize {
+        STRIPE.with(Cell::get)
+    }
+}
+
+loom::thread_local! {
+    /// Which cell of the striped success counter this loom thread counts in.
+    static STRIPE: Cell<usize> = Cell::new(0);
 }
 
 type Breaker = CircuitBreaker<Clock, Log>;
@@ -448,6 +459,49 @@ fn model_8_snapshot_racing_updates() {
             total >= 7 && total - 7 <= 7 - tripped,
             "{s1:?}\n{s2:?}\n{s3:?}"
         );
+    });
+}
+
+/// Model 11: successes counted in two cells of the striped counter (two
+/// threads, stripes 0 and 1) racing `reset_stats()` and a snapshot: no
+/// snapshot reports more than was counted or a rate over calls its totals
+/// lack, totals never go back, and at quiescence the total is exact and the
+/// rate counts exactly the successes after the reset's base. A sum that
+/// skipped a cell would report 1.
+#[test]
+fn model_11_striped_successes_sum_exactly() {
+    loom::model(|| {
+        let (b, _log) = breaker(BreakerConfig::new("m11"));
+        let handles: Vec<_> = (0..2)
+            .map(|stripe| {
+                thread::spawn(move || {
+                    STRIPE.with(|s| s.set(stripe));
+                    b.try_acquire().unwrap().success();
+                })
+            })
+            .collect();
+        b.reset_stats();
+        let during = b.snapshot();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let after = b.snapshot();
+        for s in [&during, &after] {
+            assert_snapshot_sane(s, 1);
+            assert!(s.successes_total <= 2, "{s:?}");
+        }
+        assert!(after.successes_total >= during.successes_total);
+        assert_eq!(after.successes_total, 2, "{after:?}");
+        // The base is the total the reset read (0, 1 or 2): what follows it
+        // is counted in the rate, exactly, and never less than a snapshot
+        // between them saw.
+        let since = |s: &BreakerSnapshot| s.success_rate.map_or(0, |r| r.successes);
+        assert!(since(&after) >= since(&during), "{during:?}\n{after:?}");
+        if let Some(r) = after.success_rate {
+            assert_eq!(r.calls, r.successes, "{after:?}");
+        }
+        b.reset_stats();
+        assert_eq!(b.snapshot().success_rate, None);
     });
 }
 

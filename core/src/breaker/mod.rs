@@ -485,9 +485,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 // current CLOSED permit with no streak to clear writes
                 // nothing. The word is loaded before the shared counter's
                 // RMW so that, under contention, the two RMWs of successive
-                // calls are not spaced by the decision.
+                // calls are not spaced by the decision. The counter is
+                // striped by the clock's choice of cell (one cell on MCUs).
                 let w = self.load_word();
-                bump(&c.successes);
+                c.successes.bump(self.clock.stripe());
                 if let Decision::Done(()) =
                     decide_outcome(w, None, gen, Effect::Success, &self.limits)
                 {

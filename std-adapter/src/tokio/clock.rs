@@ -57,4 +57,11 @@ impl Clock for TokioClock {
         // Truncation to u32 is the wrap the core expects.
         Instant::from_ticks(elapsed.as_millis() as u32)
     }
+
+    /// [`thread_stripe`](crate::thread_stripe) of the worker thread the
+    /// task runs on.
+    #[inline(always)]
+    fn stripe(&self) -> usize {
+        crate::thread_stripe()
+    }
 }
