@@ -372,6 +372,24 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Ok(permit) => permit,
             Err(rejected) => return Err(CallError::Rejected(rejected)),
         };
+        if self.times_calls() {
+            return self.call_timed(permit, classify, op);
+        }
+        let result = op();
+        permit.record(classify(&result));
+        result.map_err(CallError::Inner)
+    }
+
+    /// [`call_classified`](Self::call_classified) for the slow-call policy:
+    /// the call is timed. Apart, so that the untimed path carries no
+    /// clock reading across the call.
+    #[inline(never)]
+    fn call_timed<T, E>(
+        &self,
+        permit: Permit<'_, C, O>,
+        classify: impl FnOnce(&Result<T, E>) -> Outcome,
+        op: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, CallError<E>> {
         let timing = self.call_started();
         let result = op();
         permit.record_timed(classify(&result), timing);
@@ -481,6 +499,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         let c = &self.counters.0;
         match outcome {
             Outcome::Success => {
+                if self.limits.windowed() {
+                    return self.success_windowed(gen, timing);
+                }
                 // The hot path, decided inline by the same pure function: a
                 // current CLOSED permit with no streak to clear writes
                 // nothing. The word is loaded before the shared counter's
@@ -492,13 +513,9 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 if let Decision::Done(()) =
                     decide_outcome(w, None, gen, Effect::Success, &self.limits)
                 {
-                    if !self.limits.windowed() {
-                        return;
-                    }
-                } else {
-                    self.apply_outcome(gen, Effect::Success);
+                    return;
                 }
-                self.to_window(gen, false, timing);
+                self.apply_outcome(gen, Effect::Success);
             }
             Outcome::Failure => {
                 bump(&c.failures);
@@ -512,6 +529,18 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 self.apply_outcome(gen, Effect::Release);
             }
         }
+    }
+
+    /// A success with a sliding window: counted, decided, then into the
+    /// window (apart from the hot path, which a window would slow).
+    #[inline(never)]
+    fn success_windowed(&self, gen: u8, timing: Timing) {
+        let w = self.load_word();
+        self.counters.0.successes.bump(self.clock.stripe());
+        if decide_outcome(w, None, gen, Effect::Success, &self.limits) != Decision::Done(()) {
+            self.apply_outcome(gen, Effect::Success);
+        }
+        self.to_window(gen, false, timing);
     }
 
     pub(super) fn abandon(&self, gen: u8) {
