@@ -69,10 +69,10 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         let l = &self.limits.window;
         let (epoch, now, number) = if l.by_time {
             let now = self.now_millis();
-            (now / l.unit, Some(now), None)
+            (l.unit.div(now), Some(now), None)
         } else {
             let number = storage.next_call();
-            (number / l.unit, None, Some(number))
+            (l.unit.div(number), None, Some(number))
         };
         let slow = if l.slow_ms == 0 {
             SlowSample::Off
@@ -122,11 +122,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         let storage = self.window()?;
         let l = &self.limits.window;
         let epoch = if l.by_time {
-            now / l.unit
+            l.unit.div(now)
         } else {
             match storage.calls_numbered() {
                 0 => return Some(None),
-                n => (n - 1) / l.unit,
+                n => l.unit.div(n - 1),
             }
         };
         let c = storage.counts(epoch, l.buckets, l.slow_ms != 0);

@@ -32,8 +32,10 @@
 //! [`record_and_count`]: WindowStorage::record_and_count
 
 mod bucket;
+mod divisor;
 
 use self::bucket::{decide_add, epoch_should_move, far_apart, tag_of, Count};
+pub(crate) use self::divisor::Divisor;
 use crate::limits::MAX_WINDOW_BUCKETS;
 use crate::primitive::{const_fn, fence, AtomicU32, Ordering};
 
@@ -193,6 +195,26 @@ pub(crate) struct WindowCounts {
     pub(crate) slow: u32,
 }
 
+impl WindowCounts {
+    /// Adds bucket `b`, whose epoch word says `e`, if its count words say
+    /// so too.
+    #[inline]
+    fn add(&mut self, b: &Bucket, e: u32, timed: bool) {
+        let f = Count::decode(b.failed.load(Ordering::Relaxed));
+        if f.tag == tag_of(e) {
+            self.calls += f.calls;
+            self.failures += f.hits;
+        }
+        if timed {
+            let s = Count::decode(b.slow.load(Ordering::Relaxed));
+            if s.tag == tag_of(e) {
+                self.timed += s.calls;
+                self.slow += s.hits;
+            }
+        }
+    }
+}
+
 impl WindowStorage {
     /// How many buckets the window has.
     pub const fn buckets(&self) -> u32 {
@@ -214,8 +236,8 @@ impl WindowStorage {
 
     /// Adds one outcome of `epoch` to its bucket (the window uses `n`
     /// buckets).
-    pub(crate) fn record(&self, epoch: u32, n: u32, failed: bool, slow: SlowSample) {
-        let b = &self.buckets[(epoch % n) as usize];
+    pub(crate) fn record(&self, epoch: u32, n: Divisor, failed: bool, slow: SlowSample) {
+        let b = &self.buckets[n.rem(epoch) as usize];
         // ORDERING: Acquire pairs with the Release of the epoch CAS below
         // (another recorder's): its count word writes are then visible.
         let seen = b.epoch.load(Ordering::Acquire);
@@ -258,7 +280,7 @@ impl WindowStorage {
     pub(crate) fn record_and_count(
         &self,
         epoch: u32,
-        n: u32,
+        n: Divisor,
         failed: bool,
         slow: SlowSample,
         judge: bool,
@@ -273,55 +295,61 @@ impl WindowStorage {
         // doc).
         fence(Ordering::SeqCst);
         let timed = !matches!(slow, SlowSample::Off);
-        Some(self.counts(self.newest_epoch(epoch), n, timed))
+        Some(self.judged_counts(epoch, n, timed))
     }
 
-    /// The newest epoch a bucket holds, if newer than `epoch` (by less
-    /// than the tags can tell: a far one is a clock that stepped back), or
-    /// `epoch`.
-    fn newest_epoch(&self, epoch: u32) -> u32 {
+    /// The counts of the window a recorder of `epoch` judges: the `n`
+    /// epochs ending at the newest epoch a bucket holds, if newer than
+    /// `epoch` (by less than the tags can tell: a far one is a clock that
+    /// stepped back), else at `epoch`. One pass over the buckets in use,
+    /// and a second only when a newer epoch turned up.
+    fn judged_counts(&self, epoch: u32, n: Divisor, timed: bool) -> WindowCounts {
         let mut newest = epoch;
-        for b in self.buckets {
-            let e = b.epoch.load(Ordering::Relaxed);
-            if e != newest && !far_apart(e, epoch) && e.wrapping_sub(newest) <= u32::MAX / 2 {
+        let mut e = epoch;
+        let mut i = n.rem(epoch);
+        let mut out = WindowCounts::default();
+        for _ in 0..n.get() {
+            let b = &self.buckets[i as usize];
+            // ORDERING: Acquire, as in `counts`.
+            let held = b.epoch.load(Ordering::Acquire);
+            if held == e {
+                out.add(b, e, timed);
+            } else if held.wrapping_sub(newest).wrapping_sub(1) < u32::MAX / 2
+                && !far_apart(held, epoch)
+            {
                 // An empty bucket's epoch (0 when new or cleared) is no
                 // evidence of newer outcomes: just before the 32-bit clock
                 // wraps, 0 reads as a few epochs ahead.
                 let c = Count::decode(b.failed.load(Ordering::Relaxed));
-                if c.calls > 0 && c.tag == tag_of(e) {
-                    newest = e;
+                if c.calls > 0 && c.tag == tag_of(held) {
+                    newest = held;
                 }
             }
+            e = e.wrapping_sub(1);
+            i = if i == 0 { n.get() - 1 } else { i - 1 };
         }
-        newest
+        if newest == epoch {
+            out
+        } else {
+            self.counts(newest, n, timed)
+        }
     }
 
     /// The counts of the `n` epochs ending at `epoch` (the slow words only
     /// when `timed`: the slow-call policy is on).
-    pub(crate) fn counts(&self, epoch: u32, n: u32, timed: bool) -> WindowCounts {
+    pub(crate) fn counts(&self, epoch: u32, n: Divisor, timed: bool) -> WindowCounts {
         let mut out = WindowCounts::default();
         let mut e = epoch;
-        let mut i = epoch % n;
-        for _ in 0..n {
+        let mut i = n.rem(epoch);
+        for _ in 0..n.get() {
             let b = &self.buckets[i as usize];
             // ORDERING: Acquire pairs with the recorders' Release epoch CAS:
             // the count words read next are at least as new as the epoch.
             if b.epoch.load(Ordering::Acquire) == e {
-                let f = Count::decode(b.failed.load(Ordering::Relaxed));
-                if f.tag == tag_of(e) {
-                    out.calls += f.calls;
-                    out.failures += f.hits;
-                }
-                if timed {
-                    let s = Count::decode(b.slow.load(Ordering::Relaxed));
-                    if s.tag == tag_of(e) {
-                        out.timed += s.calls;
-                        out.slow += s.hits;
-                    }
-                }
+                out.add(b, e, timed);
             }
             e = e.wrapping_sub(1);
-            i = if i == 0 { n - 1 } else { i - 1 };
+            i = if i == 0 { n.get() - 1 } else { i - 1 };
         }
         out
     }

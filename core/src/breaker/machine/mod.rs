@@ -11,7 +11,7 @@ use crate::config::BreakerConfig;
 use crate::config::SlidingWindow;
 use crate::event::{Cause, State};
 #[cfg(feature = "policies")]
-use crate::window::WindowCounts;
+use crate::window::{Divisor, WindowCounts};
 
 /// What a decision has read besides the word: the stamp, then a clock
 /// reading taken *after* that stamp was loaded. The order matters: a reading
@@ -116,10 +116,12 @@ pub(crate) struct Limits {
 #[cfg(feature = "policies")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct WindowLimits {
-    /// Buckets in use (0: no window) and what one spans: calls, or
-    /// milliseconds when `by_time`.
-    pub(crate) buckets: u32,
-    pub(crate) unit: u32,
+    /// Buckets in use (1 without a window: see `windowed`) and what one
+    /// spans: calls, or milliseconds when `by_time`.
+    pub(crate) buckets: Divisor,
+    pub(crate) unit: Divisor,
+    /// Whether a window is configured.
+    pub(crate) on: bool,
     pub(crate) by_time: bool,
     pub(crate) minimum_calls: u32,
     /// The window's failure and slow-call percentages (0: off) and the
@@ -137,11 +139,12 @@ impl WindowLimits {
                 let (n, unit) = w.plan();
                 (n, unit, matches!(w.size, SlidingWindow::Time(_)))
             }
-            None => (0, 1, false),
+            None => (1, 1, false),
         };
         WindowLimits {
-            buckets,
-            unit,
+            buckets: Divisor::new(buckets),
+            unit: Divisor::new(unit),
+            on: cfg.window.is_some(),
             by_time,
             minimum_calls: cfg.minimum_calls,
             failure_rate: match cfg.failure_rate {
@@ -188,7 +191,7 @@ impl Limits {
     #[inline(always)]
     pub(crate) const fn windowed(&self) -> bool {
         #[cfg(feature = "policies")]
-        return self.window.buckets != 0;
+        return self.window.on;
         #[cfg(not(feature = "policies"))]
         return false;
     }
@@ -366,11 +369,19 @@ const fn admit_first_in_flight(to: Word, now: u32) -> Decision<Admission> {
 // nanoseconds and an out-of-line call costs half of it; only hinted on MCUs,
 // where a copy at each call site costs flash.
 #[cfg_attr(
-    any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "powerpc64"),
+    any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "powerpc64"
+    ),
     inline(always)
 )]
 #[cfg_attr(
-    not(any(target_arch = "x86_64", target_arch = "aarch64", target_arch = "powerpc64")),
+    not(any(
+        target_arch = "x86_64",
+        target_arch = "aarch64",
+        target_arch = "powerpc64"
+    )),
     inline
 )]
 pub(crate) const fn decide_outcome(
@@ -520,12 +531,13 @@ pub(crate) const fn window_verdict(c: WindowCounts, l: &WindowLimits) -> Option<
 #[inline]
 #[cfg(feature = "policies")]
 pub(crate) const fn count_success_can_trip(n: u32, l: &WindowLimits) -> bool {
-    let (k, b) = (l.unit, l.buckets);
+    let (k, b) = (l.unit.get(), l.buckets.get());
     let full = (b as u64) * (k as u64);
+    let pos = l.unit.rem(n);
     // A bucket rolls over: with k > 1 calls a bucket, k calls leave as one
     // comes, and a rate can rise. With one call a bucket one leaves as one
     // comes, the window stays full, and no rate can rise.
-    if n.is_multiple_of(k) && n as u64 >= full {
+    if pos == 0 && n as u64 >= full {
         return k > 1;
     }
     // The calls the window holds with this one: all of them until it has
@@ -533,7 +545,7 @@ pub(crate) const fn count_success_can_trip(n: u32, l: &WindowLimits) -> bool {
     let held = if (n as u64) < full {
         n as u64 + 1
     } else {
-        (n % k) as u64 + 1 + (b as u64 - 1) * k as u64
+        pos as u64 + 1 + (b as u64 - 1) * k as u64
     };
     held == l.minimum_calls as u64
 }

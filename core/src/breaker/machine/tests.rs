@@ -586,8 +586,9 @@ fn the_half_open_timeout_counts_only_probes_in_flight() {
 /// A window policy: 50 % failures or 80 % slow calls, over at least 4.
 #[cfg(feature = "policies")]
 const RATES: WindowLimits = WindowLimits {
-    buckets: 4,
-    unit: 1,
+    buckets: Divisor::new(4),
+    unit: Divisor::new(1),
+    on: true,
     by_time: false,
     minimum_calls: 4,
     failure_rate: 50,
@@ -687,8 +688,8 @@ fn a_count_window_judges_a_success_only_where_it_can_trip() {
     use std::vec::Vec;
     // 8 calls in 4 buckets of 2, minimum 5.
     let l = WindowLimits {
-        buckets: 4,
-        unit: 2,
+        buckets: Divisor::new(4),
+        unit: Divisor::new(2),
         minimum_calls: 5,
         ..RATES
     };
@@ -698,8 +699,8 @@ fn a_count_window_judges_a_success_only_where_it_can_trip() {
     assert_eq!(judged, [4, 8, 10, 12, 14]);
     // One call per bucket, minimum = the window: only the call that fills it.
     let exact = WindowLimits {
-        buckets: 4,
-        unit: 1,
+        buckets: Divisor::new(4),
+        unit: Divisor::new(1),
         minimum_calls: 4,
         ..RATES
     };
