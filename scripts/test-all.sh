@@ -25,6 +25,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "core on the MCU targets (with and without defmt)"
 cargo build --locked -p totem-core --target thumbv7em-none-eabihf
 cargo build --locked -p totem-core --target thumbv7em-none-eabihf --features defmt
+# The breaker policies (rates over a sliding window, a growing open time) on
+# the MCU targets too.
+cargo build --locked -p totem-core --target thumbv7em-none-eabihf --features policies,defmt
+cargo build --locked -p totem-core --target thumbv6m-none-eabi --features critical-section,policies
 for t in thumbv6m-none-eabi riscv32imc-unknown-none-elf; do
   cargo build --locked -p totem-core --target "$t" --features critical-section
   cargo build --locked -p totem-core --target "$t" --features critical-section,defmt
