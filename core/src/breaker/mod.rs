@@ -372,17 +372,17 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Ok(permit) => permit,
             Err(rejected) => return Err(CallError::Rejected(rejected)),
         };
-        if self.times_calls() {
+        if self.limits.windowed() {
             return self.call_timed(permit, classify, op);
         }
         let result = op();
-        permit.record(classify(&result));
+        permit.record_plain(classify(&result));
         result.map_err(CallError::Inner)
     }
 
-    /// [`call_classified`](Self::call_classified) for the slow-call policy:
-    /// the call is timed. Apart, so that the untimed path carries no
-    /// clock reading across the call.
+    /// [`call_classified`](Self::call_classified) with a sliding window: the
+    /// call is timed if the slow-call policy is on. Apart, so that the path
+    /// without a window is the one it was before windows existed.
     #[inline(never)]
     fn call_timed<T, E>(
         &self,
@@ -496,12 +496,19 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// call's start time when the slow-call policy times calls.
     #[inline]
     pub(super) fn on_outcome(&self, gen: u8, outcome: Outcome, timing: Timing) {
+        if self.limits.windowed() {
+            return self.on_outcome_windowed(gen, outcome, timing);
+        }
+        self.on_outcome_plain(gen, outcome);
+    }
+
+    /// Books an outcome of a breaker without a sliding window: the hot
+    /// path, the same code as before the window existed.
+    #[inline]
+    pub(super) fn on_outcome_plain(&self, gen: u8, outcome: Outcome) {
         let c = &self.counters.0;
         match outcome {
             Outcome::Success => {
-                if self.limits.windowed() {
-                    return self.success_windowed(gen, timing);
-                }
                 // The hot path, decided inline by the same pure function: a
                 // current CLOSED permit with no streak to clear writes
                 // nothing. The word is loaded before the shared counter's
@@ -520,9 +527,6 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Outcome::Failure => {
                 bump(&c.failures);
                 self.apply_outcome(gen, Effect::Failure);
-                if self.limits.windowed() {
-                    self.to_window(gen, true, timing);
-                }
             }
             Outcome::Ignore => {
                 bump(&c.ignored);
@@ -531,16 +535,17 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         }
     }
 
-    /// A success with a sliding window: counted, decided, then into the
-    /// window (apart from the hot path, which a window would slow).
+    /// Books an outcome of a breaker with a sliding window: as
+    /// [`on_outcome_plain`](Self::on_outcome_plain), then into the window
+    /// (ignored outcomes stay out of it).
     #[inline(never)]
-    fn success_windowed(&self, gen: u8, timing: Timing) {
-        let w = self.load_word();
-        self.counters.0.successes.bump(self.clock.stripe());
-        if decide_outcome(w, None, gen, Effect::Success, &self.limits) != Decision::Done(()) {
-            self.apply_outcome(gen, Effect::Success);
+    fn on_outcome_windowed(&self, gen: u8, outcome: Outcome, timing: Timing) {
+        self.on_outcome_plain(gen, outcome);
+        match outcome {
+            Outcome::Success => self.to_window(gen, false, timing),
+            Outcome::Failure => self.to_window(gen, true, timing),
+            Outcome::Ignore => {}
         }
-        self.to_window(gen, false, timing);
     }
 
     pub(super) fn abandon(&self, gen: u8) {

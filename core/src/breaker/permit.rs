@@ -178,6 +178,15 @@ impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
         self.record_timed(outcome, Timing::Took(elapsed.as_ticks()))
     }
 
+    /// Records `outcome` on a breaker known to have no sliding window.
+    #[inline]
+    pub(super) fn record_plain(self, outcome: Outcome) {
+        let (breaker, gen) = (self.breaker, self.gen);
+        // Recorded: the drop that counts an abandoned permit must not run.
+        core::mem::forget(self);
+        breaker.on_outcome_plain(gen, outcome);
+    }
+
     #[inline]
     pub(super) fn record_timed(self, outcome: Outcome, timing: Timing) {
         let (breaker, gen) = (self.breaker, self.gen);

@@ -35,12 +35,6 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         self.config.get().window.map(|w| w.storage)
     }
 
-    /// Whether calls are timed (the slow-call policy is on).
-    #[inline(always)]
-    pub(super) fn times_calls(&self) -> bool {
-        self.limits.window.slow_ms != 0
-    }
-
     /// The clock reading a call starts with, when the slow-call policy needs
     /// one (no clock is read otherwise).
     #[inline(always)]
@@ -143,11 +137,6 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 
 #[cfg(not(feature = "policies"))]
 impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
-    #[inline(always)]
-    pub(super) fn times_calls(&self) -> bool {
-        false
-    }
-
     #[inline(always)]
     pub(super) fn call_started(&self) -> Timing {
         Timing::Untimed
