@@ -102,59 +102,75 @@ impl<S: Copy, const N: usize> History<S, N> {
 /// assert!(watch.active().contains(Alert::BreakerNotClosed));
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct BreakerWatch<const N: usize> {
-    rules: BreakerAlerts,
-    history: History<BreakerSnapshot, N>,
+pub struct Watch<R: Rules, const N: usize> {
+    rules: R,
+    history: History<R::Snapshot, N>,
     tracker: AlertTracker,
 }
 
-impl<const N: usize> BreakerWatch<N> {
-    /// Nothing sampled yet.
-    pub const fn new(rules: Valid<BreakerAlerts>) -> Self {
-        Self {
-            rules: *rules.get(),
-            history: History::new(),
-            tracker: AlertTracker::new(),
-        }
-    }
-
-    /// Judges the rules with `snapshot`, taken at `now`, and returns what
-    /// fired or cleared (logged at `warn` with the `defmt` feature).
-    pub fn update(&mut self, now: Instant, snapshot: BreakerSnapshot) -> AlertEdges {
-        let rules = self.rules;
-        let active = self
-            .history
-            .update(Sample::new(now, snapshot), rules.horizon(), |h, s| {
-                rules.evaluate(h, s)
-            });
-        let edges = self.tracker.update(now, active);
-        log(snapshot.name, edges.clone());
-        edges
-    }
-
-    /// The alerts active at the last update.
-    pub const fn active(&self) -> AlertSet {
-        self.tracker.active()
-    }
-
-    /// The tracker: since when each alert is active.
-    pub const fn tracker(&self) -> &AlertTracker {
-        &self.tracker
-    }
-}
+/// A breaker's alerts in a firmware (see [`Watch`]).
+pub type BreakerWatch<const N: usize> = Watch<BreakerAlerts, N>;
 
 /// A retry's alerts in a firmware: [`BreakerWatch`] for a
 /// [`Retry`](totem_core::Retry)'s snapshots.
-#[derive(Debug, Clone, Copy)]
-pub struct RetryWatch<const N: usize> {
-    rules: RetryAlerts,
-    history: History<RetrySnapshot, N>,
-    tracker: AlertTracker,
+pub type RetryWatch<const N: usize> = Watch<RetryAlerts, N>;
+
+/// The alert rules of one kind of instance, over its snapshots: the core's
+/// [`BreakerAlerts`] and [`RetryAlerts`] (sealed).
+pub trait Rules: Copy + sealed::Sealed {
+    /// The snapshot the rules judge.
+    type Snapshot: Copy;
+    /// How far back the rules look.
+    fn horizon(&self) -> Duration;
+    /// The alerts active at `now`, given the history.
+    fn evaluate(
+        &self,
+        history: &[Sample<Self::Snapshot>],
+        now: &Sample<Self::Snapshot>,
+    ) -> AlertSet;
+    /// The instance's name in a snapshot.
+    fn name(snapshot: &Self::Snapshot) -> &'static str;
 }
 
-impl<const N: usize> RetryWatch<N> {
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for totem_core::BreakerAlerts {}
+    impl Sealed for totem_core::RetryAlerts {}
+}
+
+impl Rules for BreakerAlerts {
+    type Snapshot = BreakerSnapshot;
+    fn horizon(&self) -> Duration {
+        BreakerAlerts::horizon(self)
+    }
+    fn evaluate(
+        &self,
+        history: &[Sample<BreakerSnapshot>],
+        now: &Sample<BreakerSnapshot>,
+    ) -> AlertSet {
+        BreakerAlerts::evaluate(self, history, now)
+    }
+    fn name(snapshot: &BreakerSnapshot) -> &'static str {
+        snapshot.name
+    }
+}
+
+impl Rules for RetryAlerts {
+    type Snapshot = RetrySnapshot;
+    fn horizon(&self) -> Duration {
+        RetryAlerts::horizon(self)
+    }
+    fn evaluate(&self, history: &[Sample<RetrySnapshot>], now: &Sample<RetrySnapshot>) -> AlertSet {
+        RetryAlerts::evaluate(self, history, now)
+    }
+    fn name(snapshot: &RetrySnapshot) -> &'static str {
+        snapshot.name
+    }
+}
+
+impl<R: Rules, const N: usize> Watch<R, N> {
     /// Nothing sampled yet.
-    pub const fn new(rules: Valid<RetryAlerts>) -> Self {
+    pub const fn new(rules: Valid<R>) -> Self {
         Self {
             rules: *rules.get(),
             history: History::new(),
@@ -164,7 +180,7 @@ impl<const N: usize> RetryWatch<N> {
 
     /// Judges the rules with `snapshot`, taken at `now`, and returns what
     /// fired or cleared (logged at `warn` with the `defmt` feature).
-    pub fn update(&mut self, now: Instant, snapshot: RetrySnapshot) -> AlertEdges {
+    pub fn update(&mut self, now: Instant, snapshot: R::Snapshot) -> AlertEdges {
         let rules = self.rules;
         let active = self
             .history
@@ -172,7 +188,7 @@ impl<const N: usize> RetryWatch<N> {
                 rules.evaluate(h, s)
             });
         let edges = self.tracker.update(now, active);
-        log(snapshot.name, edges.clone());
+        log(R::name(&snapshot), edges.clone());
         edges
     }
 

@@ -69,7 +69,7 @@ mod alerts;
 
 #[cfg(feature = "defmt")]
 pub use alerts::log_edge;
-pub use alerts::{BreakerWatch, RetryWatch};
+pub use alerts::{BreakerWatch, RetryWatch, Rules, Watch};
 
 pub use totem_core;
 use totem_core::{CircuitBreaker, Clock, Duration, Instant, NoObserver, Retry, Sleeper};
