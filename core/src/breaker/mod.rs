@@ -3,8 +3,8 @@
 //!
 //! Reading order, along the path of a call:
 //! - this file: the breaker, its constructors and its public operations;
-//! - `machine`: the pure decisions (the one file to open to change how
-//!   probes are admitted or what trips the breaker);
+//! - `machine`: the pure decisions (the one folder to open to change how
+//!   probes are admitted or what trips the breaker: one file per operation);
 //! - `driver`: the one CAS loop that applies them to the state word, and
 //!   the publication of each transition;
 //! - `word`: the packed state word and stamp, drawn once;
