@@ -4,11 +4,10 @@
 
 use serde::Deserialize;
 use toml::Spanned;
-use totem_core::{BreakerAlerts, Duration, RetryAlerts};
+use totem_core::{BreakerAlerts, RetryAlerts};
 
 use super::duration::DurationValue;
-use super::schema::ValueFault;
-use super::ConfigErrorKind;
+use super::value_fault::{duration, ValueFault};
 
 /// `[breaker.<name>.alerts]`.
 #[derive(Debug, Deserialize)]
@@ -32,14 +31,6 @@ pub(crate) struct RetryAlertsTable {
     min_calls: Option<u32>,
     mean_delay_above: Option<Spanned<DurationValue>>,
     min_retries: Option<u32>,
-}
-
-fn duration(field: &'static str, value: &Spanned<DurationValue>) -> Result<Duration, ValueFault> {
-    value.get_ref().to_core().map_err(|m| ValueFault {
-        field,
-        span: value.span(),
-        kind: ConfigErrorKind::InvalidDuration(m),
-    })
 }
 
 impl BreakerAlertsTable {

@@ -15,7 +15,8 @@ use totem_core::{
 };
 
 use super::info::{content_hash, ConfigInfo};
-use super::schema::{BreakerTable, BudgetTable, RetryTable, ValueFault};
+use super::schema::{BreakerTable, BudgetTable, RetryTable};
+use super::value_fault::ValueFault;
 use super::{ConfigErrorKind, ConfigFileError, Location};
 use crate::DailyReset;
 

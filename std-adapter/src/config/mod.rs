@@ -12,6 +12,7 @@ mod file;
 mod info;
 mod location;
 mod schema;
+mod value_fault;
 
 pub use self::error::{ConfigErrorKind, ConfigFileError};
 pub use self::file::ConfigFile;

@@ -6,8 +6,6 @@
 //! these tables. Until a key exists it is an unknown field, so an older
 //! build refuses a newer file instead of ignoring what it asks for.
 
-use std::ops::Range;
-
 use serde::Deserialize;
 use toml::Spanned;
 use totem_core::{
@@ -20,17 +18,9 @@ use super::choice::Choice;
 use super::daily_reset::DailyResetTable;
 use super::duration::DurationValue;
 use super::factor::FactorValue;
+use super::value_fault::{duration, ValueFault};
 use super::ConfigErrorKind;
 use crate::DailyReset;
-
-/// A value that is not what its field takes: the field's path in the
-/// instance, the value's span, and why.
-#[derive(Debug)]
-pub(crate) struct ValueFault {
-    pub(crate) field: &'static str,
-    pub(crate) span: Range<usize>,
-    pub(crate) kind: ConfigErrorKind,
-}
 
 /// `[breaker.<name>]`. Absent keys take the core's defaults.
 #[derive(Debug, Deserialize)]
@@ -123,17 +113,6 @@ impl BudgetTable {
         }
         c
     }
-}
-
-fn duration(
-    field: &'static str,
-    value: &Spanned<DurationValue>,
-) -> Result<totem_core::Duration, ValueFault> {
-    value.get_ref().to_core().map_err(|m| ValueFault {
-        field,
-        span: value.span(),
-        kind: ConfigErrorKind::InvalidDuration(m),
-    })
 }
 
 impl BreakerTable {

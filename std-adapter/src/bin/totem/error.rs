@@ -96,12 +96,12 @@ impl CliError {
         }
     }
 
-    /// A bad line of the log at `path`.
-    pub fn log(path: &Path, bad: crate::replay::BadLine) -> Self {
+    /// A bad `line` of the log at `path`, and why.
+    pub fn log(path: &Path, line: usize, reason: String) -> Self {
         Self::Log {
             path: path.to_owned(),
-            line: bad.line,
-            reason: bad.reason,
+            line,
+            reason,
         }
     }
 }

@@ -10,8 +10,6 @@ mod report;
 mod simulate;
 mod svg;
 
-pub use self::log::BadLine;
-
 use std::path::{Path, PathBuf};
 
 use totem_core::ManualClock;
@@ -140,7 +138,7 @@ fn parse_duration(text: &str) -> Result<u64, String> {
 pub fn run(args: &Args) -> Result<(), CliError> {
     let text = std::fs::read_to_string(&args.log).map_err(|e| CliError::read(&args.log, e))?;
     let mut log = log::parse(&text, args.input_format, args.on_bad_line)
-        .map_err(|bad| CliError::log(&args.log, bad))?;
+        .map_err(|bad| CliError::log(&args.log, bad.line, bad.reason))?;
     for bad in &log.skipped {
         eprintln!(
             "{}:{}: {} (skipped)",
