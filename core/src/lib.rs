@@ -65,11 +65,11 @@ pub use alert::{
     Alert, AlertChange, AlertConfigError, AlertEdge, AlertEdges, AlertSet, AlertTracker,
     BreakerAlerts, Problem, RetryAlerts, RuleWarning, Sample, Severity,
 };
-pub use breaker::{CallError, CircuitBreaker, Outcome, Permit};
+pub use breaker::{BreakerSettings, CallError, CircuitBreaker, Outcome, Permit};
 pub use clock::{Clock, Duration, Instant, ManualClock};
 pub use config::{
     AbandonedPermit, BackoffFactor, BreakerConfig, ConfigError, Jitter, RetryBudgetConfig,
-    RetryConfig, Valid,
+    RetryConfig, Settings, Valid,
 };
 #[cfg(feature = "policies")]
 pub use config::{SlidingWindow, Window};
@@ -88,7 +88,7 @@ pub use limits::{
 pub use metrics::{BreakerSnapshot, RetrySnapshot, SuccessRate};
 pub use retry::{
     Backoff, BlockingSleeper, NotRejected, Retry, RetryBudget, RetryError, RetryErrors,
-    RetryPolicy, SharedRng, Sleeper,
+    RetryPolicy, RetrySettings, SharedRng, Sleeper,
 };
 pub use striped::COUNTER_STRIPES;
 pub use throttle::Throttle;

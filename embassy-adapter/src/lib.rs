@@ -10,21 +10,26 @@
 //! `BREAKER.call_async(op)`, `RETRY.call_async(&EmbassySleeper, op)`.
 //!
 //! ```no_run
-//! use totem_core::{validated, BreakerConfig, CircuitBreaker, Duration, Retry, RetryConfig};
-//! use totem_embassy::{EmbassyClock, EmbassySleeper};
+//! use totem_core::{
+//!     settings, BreakerConfig, BreakerSettings, Duration, NoObserver, RetryConfig, RetrySettings,
+//! };
+//! use totem_embassy::{EmbassyBreaker, EmbassyClock, EmbassyRetry, EmbassySleeper};
 //!
-//! // A `static` breaker and retry: shared by tasks and interrupt handlers alike.
-//! static SENSOR: CircuitBreaker<EmbassyClock> = CircuitBreaker::new(
-//!     validated!(BreakerConfig::new("sensor")
+//! // The configuration is a constant in flash, checked at compile time: the
+//! // statics hold only their atomics, and unused options cost no code.
+//! settings! {
+//!     Sensor: BreakerSettings = BreakerConfig::new("sensor")
 //!         .failure_threshold(3)
-//!         .reset_timeout(Duration::from_millis(500))),
-//!     EmbassyClock,
-//! );
-//! static SENSOR_RETRY: Retry<EmbassyClock> = Retry::new(
-//!     validated!(RetryConfig::new("sensor").initial_delay(Duration::from_millis(20))),
-//!     EmbassyClock,
-//!     0, // reseed at boot from a chip-unique value: SENSOR_RETRY.reseed(uid)
-//! );
+//!         .reset_timeout(Duration::from_millis(500));
+//!     SensorRetry: RetrySettings = RetryConfig::new("sensor").initial_delay(Duration::from_millis(20));
+//! }
+//!
+//! // `static`s: shared by tasks and interrupt handlers alike.
+//! static SENSOR: EmbassyBreaker<NoObserver, Sensor> =
+//!     EmbassyBreaker::from_settings(Sensor, EmbassyClock, NoObserver);
+//! // Reseed at boot from a chip-unique value: SENSOR_RETRY.reseed(uid).
+//! static SENSOR_RETRY: EmbassyRetry<NoObserver, SensorRetry> =
+//!     EmbassyRetry::from_settings(SensorRetry, EmbassyClock, 0, NoObserver);
 //!
 //! async fn read_sensor() -> Result<u16, ()> { Ok(42) }
 //!
@@ -72,7 +77,10 @@ pub use alerts::log_edge;
 pub use alerts::{BreakerWatch, RetryWatch, Rules, Watch};
 
 pub use totem_core;
-use totem_core::{CircuitBreaker, Clock, Duration, Instant, NoObserver, Retry, Sleeper};
+use totem_core::{
+    BreakerSettings, CircuitBreaker, Clock, Duration, Instant, NoObserver, Retry, RetrySettings,
+    Sleeper,
+};
 
 /// The Embassy time of day as a Totem [`Instant`]: milliseconds since boot
 /// (`embassy_time::Instant::now()`, rounded down), truncated to the core's
@@ -156,11 +164,12 @@ impl Sleeper for EmbassySleeper {
     }
 }
 
-/// A circuit breaker on the Embassy clock.
-pub type EmbassyBreaker<O = NoObserver> = CircuitBreaker<EmbassyClock, O>;
+/// A circuit breaker on the Embassy clock; `K` is where it finds its
+/// configuration (a `settings!` type keeps it in flash).
+pub type EmbassyBreaker<O = NoObserver, K = BreakerSettings> = CircuitBreaker<EmbassyClock, O, K>;
 
-/// A retry on the Embassy clock.
-pub type EmbassyRetry<O = NoObserver> = Retry<EmbassyClock, O>;
+/// A retry on the Embassy clock; `K` is where it finds its configuration.
+pub type EmbassyRetry<O = NoObserver, K = RetrySettings> = Retry<EmbassyClock, O, K>;
 
 #[cfg(feature = "defmt")]
 mod defmt_observer {

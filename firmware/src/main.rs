@@ -28,8 +28,8 @@ use embassy_executor::Spawner;
 use embassy_time::{Instant, Ticker, Timer};
 use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
 use totem_core::{
-    validated, BreakerConfig, CallError, CircuitBreaker, Duration, Event, Jitter, Observer, Retry,
-    RetryConfig, State, Valid,
+    settings, BreakerConfig, BreakerSettings, CallError, CircuitBreaker, Duration, Event, Jitter,
+    Observer, Retry, RetryConfig, RetrySettings, State,
 };
 use totem_embassy::{DefmtObserver, EmbassyClock, EmbassySleeper};
 
@@ -92,26 +92,29 @@ async fn read_sensor() -> Result<u16, SensorError> {
 // -----------------------------------------------------------------------------------------
 
 // ---------------- the static breaker and retry --------------------------------------------
-const BREAKER_CONFIG: Valid<BreakerConfig> = validated!(BreakerConfig::new("sensor")
-    .failure_threshold(3)
-    .reset_timeout(Duration::from_millis(300))
-    .half_open_timeout(Duration::from_millis(200)));
+// The configuration is a constant in flash, checked at compile time: the statics below hold
+// only their atomics (zero-initialised, in `.bss`), and options left off cost no code.
+settings! {
+    SensorSettings: BreakerSettings = BreakerConfig::new("sensor")
+        .failure_threshold(3)
+        .reset_timeout(Duration::from_millis(300))
+        .half_open_timeout(Duration::from_millis(200));
+    SensorRetrySettings: RetrySettings = RetryConfig::new("sensor")
+        .max_attempts(3)
+        .initial_delay(Duration::from_millis(10))
+        .max_delay(Duration::from_millis(40))
+        .jitter(Jitter::Equal);
+}
 
-const RETRY_CONFIG: Valid<RetryConfig> = validated!(RetryConfig::new("sensor")
-    .max_attempts(3)
-    .initial_delay(Duration::from_millis(10))
-    .max_delay(Duration::from_millis(40))
-    .jitter(Jitter::Equal));
-
-type SensorBreaker = CircuitBreaker<EmbassyClock, FirmwareObserver>;
-type SensorRetry = Retry<EmbassyClock, FirmwareObserver>;
+type SensorBreaker = CircuitBreaker<EmbassyClock, FirmwareObserver, SensorSettings>;
+type SensorRetry = Retry<EmbassyClock, FirmwareObserver, SensorRetrySettings>;
 
 // Plain `const`-built statics, shared by the task and the interrupt handler.
 static BREAKER: SensorBreaker =
-    CircuitBreaker::new_with_observer(BREAKER_CONFIG, EmbassyClock, FirmwareObserver);
+    CircuitBreaker::from_settings(SensorSettings, EmbassyClock, FirmwareObserver);
 // Seeded at boot from the chip's unique ID (`RETRY.reseed(CHIP_UID)` in main).
 static RETRY: SensorRetry =
-    Retry::new_with_observer(RETRY_CONFIG, EmbassyClock, 0, FirmwareObserver);
+    Retry::from_settings(SensorRetrySettings, EmbassyClock, 0, FirmwareObserver);
 
 /// A stand-in for the chip's unique ID, which seeds the retry jitter on a real device.
 const CHIP_UID: u64 = 0x0000_5EED_C0DE_F00D;
@@ -278,7 +281,7 @@ fn check(breaker: &SensorBreaker, retry: &SensorRetry) -> bool {
         matches_expected &= EXPECTED.get(i) == Some(&(from, to));
         // Logical time: HALF_OPEN is reported at OPEN + reset_timeout, whenever it was noticed.
         if (from, to) == (Open, HalfOpen)
-            && at.wrapping_sub(prev_at) != BREAKER_CONFIG.get().reset_timeout.as_ticks()
+            && at.wrapping_sub(prev_at) != BREAKER.config().reset_timeout.as_ticks()
         {
             defmt::warn!(
                 "check: HALF_OPEN at {=u32} ms is not reset_timeout after OPEN at {=u32} ms",
@@ -367,8 +370,8 @@ async fn main(spawner: Spawner) {
         GLITCH_MS.1,
         OUTAGE_MS.0,
         OUTAGE_MS.1,
-        BREAKER_CONFIG.get().failure_threshold,
-        BREAKER_CONFIG.get().reset_timeout.as_ticks()
+        BREAKER.config().failure_threshold,
+        BREAKER.config().reset_timeout.as_ticks()
     );
     arch::start_tick();
     spawner.spawn(sampler(&BREAKER, &RETRY).unwrap());

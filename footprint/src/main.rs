@@ -22,8 +22,8 @@ use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use cortex_m_rt::{entry, exception};
 #[allow(unused_imports)]
 use totem_core::{
-    validated, AbandonedPermit, BreakerConfig, CircuitBreaker, Clock, Duration, Event, Instant,
-    Jitter, NoObserver, Outcome, Retry, RetryConfig,
+    AbandonedPermit, BreakerConfig, BreakerSettings, CircuitBreaker, Clock, Duration, Event,
+    Instant, Jitter, NoObserver, Outcome, Retry, RetryConfig, RetrySettings,
 };
 
 #[cfg(target_arch = "arm")]
@@ -141,10 +141,17 @@ type Obs = NoObserver;
 #[cfg(feature = "observer")]
 type Obs = fn(&Event);
 
+totem_core::settings! {
+    /// The measured breaker's configuration: a constant in flash.
+    pub BreakerFlash: BreakerSettings = BREAKER_CONFIG;
+    /// The measured retry's configuration: a constant in flash.
+    pub RetryFlash: RetrySettings = RETRY_CONFIG;
+}
+
 /// The breaker type measured.
-pub type Breaker = CircuitBreaker<TickClock, Obs>;
+pub type Breaker = CircuitBreaker<TickClock, Obs, BreakerFlash>;
 /// The retry type measured.
-pub type Retrier = Retry<TickClock, Obs>;
+pub type Retrier = Retry<TickClock, Obs, RetryFlash>;
 
 #[cfg(not(feature = "observer"))]
 const OBSERVER: Obs = NoObserver;
@@ -153,12 +160,12 @@ const OBSERVER: Obs = observe;
 
 /// The breaker, in RAM: its symbol size is the RAM one breaker takes.
 #[no_mangle]
-pub static FP_BREAKER: Breaker =
-    CircuitBreaker::new_with_observer(validated!(BREAKER_CONFIG), TickClock, OBSERVER);
-/// The retry, in RAM: its symbol size is the RAM one retry takes.
+pub static FP_BREAKER: Breaker = CircuitBreaker::from_settings(BreakerFlash, TickClock, OBSERVER);
+/// The retry, in RAM: its symbol size is the RAM one retry takes. Seeded
+/// with 0, so that it is all zeros (in `.bss`, no image in flash); a
+/// firmware gives it the chip's unique ID with `reseed` at boot.
 #[no_mangle]
-pub static FP_RETRY: Retrier =
-    Retry::new_with_observer(validated!(RETRY_CONFIG), TickClock, 0x5EED, OBSERVER);
+pub static FP_RETRY: Retrier = Retry::from_settings(RetryFlash, TickClock, 0, OBSERVER);
 
 // ---------------------------------------------------------------------------
 // The operation and the sleep

@@ -5,13 +5,14 @@
 
 use super::machine::{decide_observed, public_state, Seen};
 use super::word::{saturating_span, Kind, Stamp, Word};
-use super::CircuitBreaker;
+use super::{BreakerSettings, CircuitBreaker};
 use crate::clock::Clock;
+use crate::config::Settings;
 use crate::event::{Observer, State};
 use crate::metrics::BreakerSnapshot;
 use crate::primitive::{read, Ordering};
 
-impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K> {
     /// A copy of the metrics. Also anchors the time accounting of a long
     /// CLOSED (or DISABLED / FORCED_OPEN) period, so take snapshots at least
     /// every 18 h for exact time-in-state over weeks; a snapshot
@@ -31,7 +32,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             // reading, a deadline passing in between had its whole stretch
             // counted in the earlier state.
             let (w, Seen { stamp, now }) = self.drive(self.load_word(), |w, seen| {
-                decide_observed(w, seen, &self.limits)
+                decide_observed(w, seen, self.limits())
             });
             let long_lived = matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen);
             let anchored = stamp.belongs_to(w.gen);
@@ -75,7 +76,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         let success_rate = self.window_success_rate(now).unwrap_or(since_reset);
         let transitions_by_cause = c.transitions();
         BreakerSnapshot {
-            name: self.config.get().name,
+            name: self.config().name,
             state: public_state(w.kind),
             consecutive_failures: w.streak as u32,
             successes_total,
@@ -161,7 +162,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     #[inline]
     pub(super) fn split(&self, w: Word, ms: u32, mut add: impl FnMut(State, u32)) {
         if let Kind::HalfOpen = w.kind {
-            let open_ms = self.limits.open_ms(w.reopens);
+            let open_ms = self.limits().open_ms(w.reopens);
             let open = if ms < open_ms { ms } else { open_ms };
             add(State::Open, open);
             add(State::HalfOpen, ms - open);

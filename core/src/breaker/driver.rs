@@ -4,12 +4,13 @@
 
 use super::machine::{decide_outcome, public_state, Decision, Effect, Seen, Step};
 use super::word::{Kind, Stamp, Word};
-use super::CircuitBreaker;
+use super::{BreakerSettings, CircuitBreaker};
 use crate::clock::{Clock, Instant};
+use crate::config::Settings;
 use crate::event::{Event, Observer, Transition};
 use crate::primitive::Ordering;
 
-impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K> {
     #[inline(always)]
     pub(super) fn load_word(&self) -> Word {
         // ORDERING: Acquire pairs with the AcqRel CAS that wrote the word, so
@@ -162,7 +163,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         if let Some(cause) = step.cause {
             self.counters.0.record_transition(cause);
             self.observer.on_event(&Event::Transition(Transition {
-                name: self.config.get().name,
+                name: self.config().name,
                 from: public_state(from.kind),
                 to: public_state(step.to.kind),
                 at: Instant::from_ticks(step.at),
@@ -203,7 +204,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     #[inline(never)]
     pub(super) fn apply_outcome(&self, gen: u8, effect: Effect) {
         self.drive(self.load_word(), |w, seen| {
-            decide_outcome(w, seen, gen, effect, &self.limits)
+            decide_outcome(w, seen, gen, effect, self.limits())
         })
     }
 }

@@ -16,6 +16,7 @@ mod accounting;
 mod driver;
 mod machine;
 mod permit;
+mod settings;
 mod windowed;
 mod word;
 
@@ -27,13 +28,14 @@ use self::machine::{
 };
 use self::word::{Kind, Stamp, Word};
 use crate::clock::{Clock, Duration};
-use crate::config::{AbandonedPermit, BreakerConfig, ConfigError, Valid};
+use crate::config::{AbandonedPermit, BreakerConfig, ConfigError, Settings, Valid};
 use crate::event::{Event, NoObserver, Observer, Rejected, State};
 use crate::metrics::Counters;
 use crate::primitive::{bump, const_fn, AtomicU32, CachePadded};
 
 pub(crate) use self::machine::public_state;
 pub use self::permit::{CallError, Outcome, Permit};
+pub use self::settings::BreakerSettings;
 use self::windowed::Timing;
 
 /// The two words every decision reads, kept on their own cache line on
@@ -45,7 +47,9 @@ struct Words {
 }
 
 /// A lock-free circuit breaker over a [`Clock`] `C`, reporting to an
-/// [`Observer`] `O`.
+/// [`Observer`] `O`, configured by [`Settings`] `K`: stored in the breaker
+/// by default ([`new`](Self::new)), or a constant in flash declared with
+/// [`settings!`](crate::settings) ([`from_settings`](Self::from_settings)).
 ///
 /// ```
 /// use totem_core::{validated, BreakerConfig, CallError, CircuitBreaker, ManualClock, State};
@@ -64,11 +68,10 @@ struct Words {
 /// }
 /// ```
 #[derive(Debug)]
-pub struct CircuitBreaker<C, O = NoObserver> {
+pub struct CircuitBreaker<C, O = NoObserver, K = BreakerSettings> {
     words: CachePadded<Words>,
     counters: CachePadded<Counters>,
-    config: Valid<BreakerConfig>,
-    limits: Limits,
+    settings: K,
     clock: C,
     observer: O,
 }
@@ -124,14 +127,34 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
         /// assert!(BREAKER.try_acquire().is_ok());
         /// ```
         pub fn new_with_observer(config: Valid<BreakerConfig>, clock: C, observer: O) -> Self {
+            CircuitBreaker::from_settings(BreakerSettings::new(config), clock, observer)
+        }
+    }
+}
+
+impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K> {
+    const_fn! {
+        /// A CLOSED breaker configured by `settings`: `const`, for a
+        /// `static`. With a unit type from [`settings!`](crate::settings)
+        /// the configuration stays in flash and the breaker holds only its
+        /// words and counters (see [`Settings`]).
+        ///
+        /// ```
+        /// use totem_core::{settings, BreakerConfig, BreakerSettings, CircuitBreaker, ManualClock, NoObserver};
+        /// settings! { Pump: BreakerSettings = BreakerConfig::new("pump").failure_threshold(2); }
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static PUMP: CircuitBreaker<&ManualClock, NoObserver, Pump> =
+        ///     CircuitBreaker::from_settings(Pump, &CLOCK, NoObserver);
+        /// assert_eq!(PUMP.name(), "pump");
+        /// ```
+        pub fn from_settings(settings: K, clock: C, observer: O) -> Self {
             Self {
                 words: CachePadded(Words {
                     word: AtomicU32::new(Word::INITIAL.encode()),
                     stamp: AtomicU32::new(Stamp::UNANCHORED.encode()),
                 }),
                 counters: CachePadded(Counters::new()),
-                limits: Limits::of(config.get()),
-                config,
+                settings,
                 clock,
                 observer,
             }
@@ -147,25 +170,31 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     ///     .with_observer(totem_core::ObserverFn(|e: &Event| { let _ = e; }));
     /// assert!(b.try_acquire().is_ok());
     /// ```
-    pub fn with_observer<O2: Observer>(self, observer: O2) -> CircuitBreaker<C, O2> {
+    pub fn with_observer<O2: Observer>(self, observer: O2) -> CircuitBreaker<C, O2, K> {
         CircuitBreaker {
             words: self.words,
             counters: self.counters,
-            config: self.config,
-            limits: self.limits,
+            settings: self.settings,
             clock: self.clock,
             observer,
         }
     }
 
     /// The configuration.
+    #[inline(always)]
     pub fn config(&self) -> &BreakerConfig {
-        self.config.get()
+        self.settings.get().config()
+    }
+
+    /// The limits the decisions read, derived from the configuration.
+    #[inline(always)]
+    fn limits(&self) -> &Limits {
+        &self.settings.get().limits
     }
 
     /// The name from the configuration.
     pub fn name(&self) -> &'static str {
-        self.config.get().name
+        self.config().name
     }
 
     /// The clock.
@@ -188,7 +217,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// };
     /// ```
     #[inline]
-    pub fn try_acquire(&self) -> Result<Permit<'_, C, O>, Rejected> {
+    pub fn try_acquire(&self) -> Result<Permit<'_, C, O, K>, Rejected> {
         let w = self.load_word();
         if let Kind::Closed = w.kind {
             return Ok(Permit::new(self, w.gen));
@@ -197,8 +226,8 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     }
 
     #[cold]
-    fn acquire_slow(&self, w: Word) -> Result<Permit<'_, C, O>, Rejected> {
-        match self.drive(w, |w, seen| decide_acquire(w, seen, &self.limits)) {
+    fn acquire_slow(&self, w: Word) -> Result<Permit<'_, C, O, K>, Rejected> {
+        match self.drive(w, |w, seen| decide_acquire(w, seen, self.limits())) {
             Ok(gen) => Ok(Permit::new(self, gen)),
             Err((state, retry_after)) => Err(self.reject(state, retry_after)),
         }
@@ -208,7 +237,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     fn reject(&self, state: State, retry_after: Option<Duration>) -> Rejected {
         bump(&self.counters.0.rejected);
         let rejected = Rejected {
-            name: self.config.get().name,
+            name: self.config().name,
             state,
             retry_after,
         };
@@ -235,7 +264,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// ```
     pub fn state(&self) -> State {
         let w = self.drive(self.load_word(), |w, seen| {
-            decide_state(w, seen, &self.limits)
+            decide_state(w, seen, self.limits())
         });
         public_state(w.kind)
     }
@@ -255,7 +284,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 
     fn command(&self, cmd: Command) {
         self.drive(self.load_word(), |w, seen| {
-            decide_command(w, seen, cmd, &self.limits)
+            decide_command(w, seen, cmd, self.limits())
         });
         if let Command::Reset = cmd {
             self.counters.0.rebase();
@@ -372,7 +401,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             Ok(permit) => permit,
             Err(rejected) => return Err(CallError::Rejected(rejected)),
         };
-        if self.limits.windowed() {
+        if self.limits().windowed() {
             return self.call_timed(permit, classify, op);
         }
         let result = op();
@@ -386,7 +415,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     #[inline(never)]
     fn call_timed<T, E>(
         &self,
-        permit: Permit<'_, C, O>,
+        permit: Permit<'_, C, O, K>,
         classify: impl FnOnce(&Result<T, E>) -> Outcome,
         op: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, CallError<E>> {
@@ -496,7 +525,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// call's start time when the slow-call policy times calls.
     #[inline]
     pub(super) fn on_outcome(&self, gen: u8, outcome: Outcome, timing: Timing) {
-        if self.limits.windowed() {
+        if self.limits().windowed() {
             return self.on_outcome_windowed(gen, outcome, timing);
         }
         self.on_outcome_plain(gen, outcome);
@@ -518,7 +547,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
                 let w = self.load_word();
                 c.successes.bump(self.clock.stripe());
                 if let Decision::Done(()) =
-                    decide_outcome(w, None, gen, Effect::Success, &self.limits)
+                    decide_outcome(w, None, gen, Effect::Success, self.limits())
                 {
                     return;
                 }
@@ -551,11 +580,11 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     pub(super) fn abandon(&self, gen: u8) {
         let c = &self.counters.0;
         bump(&c.abandoned);
-        match self.config.get().abandoned {
+        match self.config().abandoned {
             AbandonedPermit::Failure => {
                 bump(&c.failures);
                 self.apply_outcome(gen, Effect::Failure);
-                if self.limits.windowed() {
+                if self.limits().windowed() {
                     self.to_window(gen, true, Timing::Untimed);
                 }
             }

@@ -3,8 +3,9 @@
 //! ([`CallError`]).
 
 use super::windowed::Timing;
-use super::CircuitBreaker;
+use super::{BreakerSettings, CircuitBreaker};
 use crate::clock::Clock;
+use crate::config::Settings;
 use crate::event::{NoObserver, Observer, Rejected};
 
 /// What a call's result means for the breaker's health.
@@ -127,14 +128,19 @@ impl<E: core::error::Error + 'static> core::error::Error for CallError<E> {
 /// ```
 #[must_use = "record the outcome with success(), failure() or ignore(); dropping a permit counts as abandoned"]
 #[derive(Debug)]
-pub struct Permit<'a, C: Clock, O: Observer = NoObserver> {
-    breaker: &'a CircuitBreaker<C, O>,
+pub struct Permit<
+    'a,
+    C: Clock,
+    O: Observer = NoObserver,
+    K: Settings<BreakerSettings> = BreakerSettings,
+> {
+    breaker: &'a CircuitBreaker<C, O, K>,
     gen: u8,
 }
 
-impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
+impl<'a, C: Clock, O: Observer, K: Settings<BreakerSettings>> Permit<'a, C, O, K> {
     #[inline(always)]
-    pub(super) fn new(breaker: &'a CircuitBreaker<C, O>, gen: u8) -> Self {
+    pub(super) fn new(breaker: &'a CircuitBreaker<C, O, K>, gen: u8) -> Self {
         Self { breaker, gen }
     }
 
@@ -239,7 +245,7 @@ impl<'a, C: Clock, O: Observer> Permit<'a, C, O> {
     }
 }
 
-impl<C: Clock, O: Observer> Drop for Permit<'_, C, O> {
+impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> Drop for Permit<'_, C, O, K> {
     fn drop(&mut self) {
         // Only a permit dropped without an outcome gets here (`record`
         // forgets the permit it consumes).

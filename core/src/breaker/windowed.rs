@@ -8,8 +8,9 @@
 use super::machine::{count_success_can_trip, decide_rate_trip, is_slow, window_verdict};
 #[cfg(feature = "policies")]
 use super::word::Kind;
-use super::CircuitBreaker;
+use super::{BreakerSettings, CircuitBreaker};
 use crate::clock::Clock;
+use crate::config::Settings;
 use crate::event::Observer;
 use crate::metrics::SuccessRate;
 #[cfg(feature = "policies")]
@@ -29,17 +30,17 @@ pub(crate) enum Timing {
 }
 
 #[cfg(feature = "policies")]
-impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K> {
     #[inline]
     fn window(&self) -> Option<WindowStorage> {
-        self.config.get().window.map(|w| w.storage)
+        self.config().window.map(|w| w.storage)
     }
 
     /// The clock reading a call starts with, when the slow-call policy needs
     /// one (no clock is read otherwise).
     #[inline(always)]
     pub(super) fn call_started(&self) -> Timing {
-        if self.limits.window.slow_ms != 0 {
+        if self.limits().window.slow_ms != 0 {
             Timing::Started(self.now_millis())
         } else {
             Timing::Untimed
@@ -60,7 +61,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
             // breaker is not CLOSED: the window is for CLOSED traffic.
             return;
         }
-        let l = &self.limits.window;
+        let l = &self.limits().window;
         let (epoch, now, number) = if l.by_time {
             let now = self.now_millis();
             (l.unit.div(now), Some(now), None)
@@ -114,7 +115,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
     /// of `None` with no outcome in it).
     pub(super) fn window_success_rate(&self, now: u32) -> Option<Option<SuccessRate>> {
         let storage = self.window()?;
-        let l = &self.limits.window;
+        let l = &self.limits().window;
         let epoch = if l.by_time {
             l.unit.div(now)
         } else {
@@ -136,7 +137,7 @@ impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
 }
 
 #[cfg(not(feature = "policies"))]
-impl<C: Clock, O: Observer> CircuitBreaker<C, O> {
+impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K> {
     #[inline(always)]
     pub(super) fn call_started(&self) -> Timing {
         Timing::Untimed

@@ -40,14 +40,16 @@
 //! stamp: when the current segment started; written by the CAS winner after
 //!        its CAS on `word`
 //!
-//!  31    28 27                                                            0
-//! +--------+---------------------------------------------------------------+
-//! | tag (4)|                  time: milliseconds mod 2^28                  |
-//! +--------+---------------------------------------------------------------+
+//!  31        28 27                                                        0
+//! +------------+-----------------------------------------------------------+
+//! |tag ^ 0xF (4)|                time: milliseconds mod 2^28               |
+//! +------------+-----------------------------------------------------------+
 //!
 //!   tag   generation mod 16 of the word it belongs to; a stamp whose tag does
 //!         not match the word is not published yet (its deadline counts as not
-//!         passed)
+//!         passed). Stored inverted, so that a new breaker's stamp (tag 0xF,
+//!         time 0) and so its whole `static` are zeros: it sits in `.bss`,
+//!         with no image in flash
 //!   time  Open: when it opened; HalfOpen: when it opened (half-open began
 //!         reset_timeout later); Probing: when the probe that found none in
 //!         flight was admitted; Closed, ForcedOpen, Disabled: when that
@@ -252,13 +254,14 @@ impl Stamp {
 
     #[inline]
     pub(crate) const fn encode(self) -> u32 {
-        ((self.tag as u32 & TAG_MASK) << STAMP_TIME_BITS) | (self.time & STAMP_TIME_MASK)
+        (((self.tag as u32 ^ TAG_MASK) & TAG_MASK) << STAMP_TIME_BITS)
+            | (self.time & STAMP_TIME_MASK)
     }
 
     #[inline]
     pub(crate) const fn decode(bits: u32) -> Stamp {
         Stamp {
-            tag: ((bits >> STAMP_TIME_BITS) & TAG_MASK) as u8,
+            tag: (((bits >> STAMP_TIME_BITS) & TAG_MASK) ^ TAG_MASK) as u8,
             time: bits & STAMP_TIME_MASK,
         }
     }
@@ -394,6 +397,19 @@ mod tests {
                 assert_eq!(Stamp::decode(s.encode()), s);
                 assert!(s.belongs_to(gen));
                 assert!(!s.belongs_to(gen.wrapping_add(1)));
+            }
+        }
+    }
+
+    #[test]
+    fn a_new_breaker_is_all_zeros() {
+        // So that a `static` breaker needs no initial image in flash.
+        assert_eq!(Word::INITIAL.encode(), 0);
+        assert_eq!(Stamp::UNANCHORED.encode(), 0);
+        for gen in 0..16 {
+            for time in [0, 1, STAMP_TIME_MASK] {
+                let s = Stamp::new(gen, time);
+                assert_eq!(Stamp::decode(s.encode()), s);
             }
         }
     }

@@ -5,6 +5,7 @@ mod breaker;
 mod budget;
 mod error;
 mod retry;
+mod settings;
 #[cfg(feature = "policies")]
 mod window;
 
@@ -12,6 +13,7 @@ pub use self::breaker::{AbandonedPermit, BreakerConfig};
 pub use self::budget::RetryBudgetConfig;
 pub use self::error::ConfigError;
 pub use self::retry::{BackoffFactor, Jitter, RetryConfig};
+pub use self::settings::Settings;
 #[cfg(feature = "policies")]
 pub use self::window::{SlidingWindow, Window};
 

@@ -12,6 +12,7 @@ mod backoff;
 mod budget;
 mod policy;
 mod run;
+mod settings;
 mod sleep;
 
 use core::future::Future;
@@ -20,7 +21,7 @@ use self::backoff::fold_seed;
 use self::run::{finish, retry_loop};
 use crate::breaker::{CallError, CircuitBreaker};
 use crate::clock::Clock;
-use crate::config::{ConfigError, RetryConfig, Valid};
+use crate::config::{ConfigError, RetryConfig, Settings, Valid};
 use crate::event::{GiveUp, NoObserver, Observer};
 use crate::limits::{DELAY_BUCKETS, ERROR_CLASSES};
 use crate::metrics::RetrySnapshot;
@@ -31,6 +32,7 @@ use crate::primitive::{
 pub use self::backoff::{Backoff, SharedRng};
 pub use self::budget::RetryBudget;
 pub use self::policy::{NotRejected, RetryError, RetryErrors, RetryPolicy};
+pub use self::settings::RetrySettings;
 pub use self::sleep::{BlockingSleeper, Sleeper};
 
 /// The retry's counters.
@@ -65,8 +67,8 @@ struct Counters {
 /// assert_eq!(slept.into_inner(), [1_000, 2_000]);
 /// ```
 #[derive(Debug)]
-pub struct Retry<C, O = NoObserver> {
-    config: Valid<RetryConfig>,
+pub struct Retry<C, O = NoObserver, K = RetrySettings> {
+    settings: K,
     clock: C,
     observer: O,
     rng: AtomicU32,
@@ -120,8 +122,29 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         /// assert_eq!(RETRY.config().max_attempts, 3);
         /// ```
         pub fn new_with_observer(config: Valid<RetryConfig>, clock: C, seed: u64, observer: O) -> Self {
+            Retry::from_settings(RetrySettings::new(config), clock, seed, observer)
+        }
+    }
+}
+
+impl<C: Clock, O: Observer, K: Settings<RetrySettings>> Retry<C, O, K> {
+    const_fn! {
+        /// A retry configured by `settings`: `const`, for a `static`. With a
+        /// unit type from [`settings!`](crate::settings) the configuration
+        /// stays in flash and the code of the options it leaves off folds
+        /// away (see [`Settings`]).
+        ///
+        /// ```
+        /// use totem_core::{settings, ManualClock, NoObserver, Retry, RetryConfig, RetrySettings};
+        /// settings! { Uplink: RetrySettings = RetryConfig::new("uplink").max_attempts(5); }
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static UPLINK: Retry<&ManualClock, NoObserver, Uplink> =
+        ///     Retry::from_settings(Uplink, &CLOCK, 0x5eed, NoObserver);
+        /// assert_eq!(UPLINK.config().max_attempts, 5);
+        /// ```
+        pub fn from_settings(settings: K, clock: C, seed: u64, observer: O) -> Self {
             Self {
-                config,
+                settings,
                 clock,
                 observer,
                 rng: AtomicU32::new(fold_seed(seed)),
@@ -149,9 +172,9 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     ///     .with_observer(totem_core::ObserverFn(|e: &Event| println!("{e:?}")));
     /// # let _ = retry;
     /// ```
-    pub fn with_observer<O2: Observer>(self, observer: O2) -> Retry<C, O2> {
+    pub fn with_observer<O2: Observer>(self, observer: O2) -> Retry<C, O2, K> {
         Retry {
-            config: self.config,
+            settings: self.settings,
             clock: self.clock,
             observer,
             rng: self.rng,
@@ -192,8 +215,9 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     }
 
     /// The configuration.
+    #[inline(always)]
     pub fn config(&self) -> &RetryConfig {
-        self.config.get()
+        self.settings.get().config()
     }
 
     /// Restarts the jitter sequence from `seed` (for a `static` seeded at
@@ -224,7 +248,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
     /// assert_eq!(delays, [1_000, 2_000]);
     /// ```
     pub fn schedule(&self) -> Backoff<SharedRng<'_>> {
-        Backoff::new(&self.config, SharedRng(&self.rng))
+        Backoff::new(self.settings.get().valid(), SharedRng(&self.rng))
     }
 
     /// Runs `op` until it succeeds, the policy says stop, attempts run out or
@@ -276,7 +300,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         policy: &impl RetryPolicy<T, E>,
     ) -> Result<Result<T, RetryError<E>>, Result<T, E>> {
         if result.is_ok() && !policy.should_retry(&result) {
-            if self.config.get().metrics {
+            if self.config().metrics {
                 bump(&self.counters.succeeded);
             }
             Ok(finish(result, 1, GiveUp::NotRetryable))
@@ -399,7 +423,7 @@ impl<C: Clock, O: Observer> Retry<C, O> {
         let abandoned_total = read(&c.abandoned);
         let retries_total = read(&c.retries);
         RetrySnapshot {
-            name: self.config.get().name,
+            name: self.config().name,
             attempts_total: success_total + failure_total + abandoned_total + retries_total,
             success_total,
             failure_total,

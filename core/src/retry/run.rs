@@ -5,8 +5,9 @@
 use super::backoff::{Backoff, SharedRng};
 use super::budget::RetryBudget;
 use super::policy::{RetryError, RetryPolicy};
-use super::Retry;
+use super::{Retry, RetrySettings};
 use crate::clock::{Clock, Duration, Instant};
+use crate::config::Settings;
 use crate::event::{Event, GiveUp, Observer, RetryGaveUp, RetryScheduled};
 use crate::limits::{delay_bucket, ERROR_CLASSES, MAX_DELAY_MS};
 use crate::primitive::{bump, bump_by, AtomicCounter};
@@ -56,11 +57,12 @@ pub(super) struct Ending<'r> {
 
 impl<'r> Ending<'r> {
     #[inline(always)]
-    pub(super) fn arm<C, O>(retry: &'r Retry<C, O>) -> Self {
+    pub(super) fn arm<C, O, K: Settings<RetrySettings>>(retry: &'r Retry<C, O, K>) -> Self {
         Self {
             abandoned: retry
-                .config
+                .settings
                 .get()
+                .config()
                 .metrics
                 .then_some(&retry.counters.abandoned),
         }
@@ -84,8 +86,8 @@ impl Drop for Ending<'_> {
 
 /// One retried call in progress: the decisions shared by the blocking and
 /// the async loops.
-pub(super) struct Run<'r, C, O> {
-    retry: &'r Retry<C, O>,
+pub(super) struct Run<'r, C, O, K> {
+    retry: &'r Retry<C, O, K>,
     attempt: u32,
     /// The clock at the start of the call, then at each deadline check
     /// (only with a deadline).
@@ -97,30 +99,31 @@ pub(super) struct Run<'r, C, O> {
     schedule: Backoff<SharedRng<'r>>,
 }
 
-impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
+impl<'r, C: Clock, O: Observer, K: Settings<RetrySettings>> Run<'r, C, O, K> {
     /// The call starts: its share goes into the retry budget, if there is
     /// one, and the clock is read only if there is a deadline (the first
     /// attempt's time counts against it: the deadline is the call's total
     /// budget).
-    pub(super) fn start(retry: &Retry<C, O>) -> Option<u32> {
+    pub(super) fn start(retry: &Retry<C, O, K>) -> Option<u32> {
         if let Some(budget) = retry.budget {
             deposit(budget);
         }
         retry
-            .config
+            .settings
             .get()
+            .config()
             .deadline
             .map(|_| retry.clock.now().as_ticks())
     }
 
-    pub(super) fn new(retry: &'r Retry<C, O>, started: Option<u32>) -> Self {
+    pub(super) fn new(retry: &'r Retry<C, O, K>, started: Option<u32>) -> Self {
         Self {
             retry,
             attempt: 0,
             last: started,
             elapsed: 0,
             slept: 0,
-            schedule: Backoff::new(&retry.config, SharedRng(&retry.rng)),
+            schedule: Backoff::new(retry.settings.get().valid(), SharedRng(&retry.rng)),
         }
     }
 
@@ -130,7 +133,7 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
         policy: &impl RetryPolicy<T, E>,
     ) -> Next<T, E> {
         self.attempt += 1;
-        let cfg = self.retry.config.get();
+        let cfg = self.retry.config();
         let metrics = cfg.metrics;
         let class = match &result {
             Err(e) => Some(policy.error_class(e).min(ERROR_CLASSES - 1)),
@@ -212,7 +215,7 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
     /// The sleep of `delay` is over and the next attempt starts: count the
     /// retry now, so that a call abandoned during its sleep counts none.
     pub(super) fn retrying(&self, delay: Duration) {
-        if self.retry.config.get().metrics {
+        if self.retry.config().metrics {
             let c = &self.retry.counters;
             bump(&c.retries);
             bump_by(&c.delay_ms, delay.as_ticks());
@@ -221,13 +224,13 @@ impl<'r, C: Clock, O: Observer> Run<'r, C, O> {
     }
 
     pub(super) fn gave_up(&self, reason: GiveUp) {
-        if self.retry.config.get().metrics {
+        if self.retry.config().metrics {
             bump(&self.retry.counters.failed);
         }
         self.retry
             .observer
             .on_event(&Event::RetryGaveUp(RetryGaveUp {
-                name: self.retry.config.get().name,
+                name: self.retry.config().name,
                 attempts: self.attempt,
                 reason,
             }));

@@ -1,8 +1,11 @@
 //! What the exporter reads: anything that hands out a breaker or retry
 //! snapshot. Object-safe, so one exporter holds breakers and retries of any
-//! clock and observer type side by side.
+//! clock, observer and settings type side by side.
 
-use totem_core::{BreakerSnapshot, CircuitBreaker, Clock, Observer, Retry, RetrySnapshot};
+use totem_core::{
+    BreakerSettings, BreakerSnapshot, CircuitBreaker, Clock, Observer, Retry, RetrySettings,
+    RetrySnapshot, Settings,
+};
 
 /// A breaker the exporter can read. Implemented for every
 /// [`CircuitBreaker`] that can be shared between threads; implement it for a
@@ -27,7 +30,7 @@ pub trait BreakerSource: Sync {
     }
 }
 
-impl<C: Clock, O: Observer> BreakerSource for CircuitBreaker<C, O>
+impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> BreakerSource for CircuitBreaker<C, O, K>
 where
     Self: Sync,
 {
@@ -61,7 +64,7 @@ pub trait RetrySource: Sync {
     }
 }
 
-impl<C: Clock, O: Observer> RetrySource for Retry<C, O>
+impl<C: Clock, O: Observer, K: Settings<RetrySettings>> RetrySource for Retry<C, O, K>
 where
     Self: Sync,
 {
