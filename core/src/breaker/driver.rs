@@ -13,10 +13,16 @@ use crate::primitive::Ordering;
 impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K> {
     #[inline(always)]
     pub(super) fn load_word(&self) -> Word {
+        Word::decode(self.load_bits())
+    }
+
+    /// The word's bits, for the closed path's tests on them.
+    #[inline(always)]
+    pub(super) fn load_bits(&self) -> u32 {
         // ORDERING: Acquire pairs with the AcqRel CAS that wrote the word, so
         // a thread that sees a generation also sees the stamp writes that
         // happened before the *previous* winner's publication.
-        Word::decode(self.words.0.word.load(Ordering::Acquire))
+        self.words.0.word.load(Ordering::Acquire)
     }
 
     #[inline]

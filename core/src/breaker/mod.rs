@@ -23,10 +23,10 @@ mod word;
 use core::future::Future;
 
 use self::machine::{
-    decide_acquire, decide_command, decide_outcome, decide_reset_stats, decide_state, Command,
-    Decision, Effect, Limits,
+    decide_acquire, decide_command, decide_outcome, decide_reset_stats, decide_state,
+    success_is_quiet, Command, Decision, Effect, Limits,
 };
-use self::word::{Kind, Stamp, Word};
+use self::word::{Stamp, Word};
 use crate::clock::{Clock, Duration};
 use crate::config::{AbandonedPermit, BreakerConfig, ConfigError, Settings, Valid};
 use crate::event::{Event, NoObserver, Observer, Rejected, State};
@@ -218,11 +218,11 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Result<Permit<'_, C, O, K>, Rejected> {
-        let w = self.load_word();
-        if let Kind::Closed = w.kind {
-            return Ok(Permit::new(self, w.gen));
+        let bits = self.load_bits();
+        if let Some(gen) = Word::closed_gen(bits) {
+            return Ok(Permit::new(self, gen));
         }
-        self.acquire_slow(w)
+        self.acquire_slow(Word::decode(bits))
     }
 
     #[cold]
@@ -544,11 +544,18 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
                 // RMW so that, under contention, the two RMWs of successive
                 // calls are not spaced by the decision. The counter is
                 // striped by the clock's choice of cell (one cell on MCUs).
-                let w = self.load_word();
+                let bits = self.load_bits();
                 c.successes.bump(self.clock.stripe());
-                if let Decision::Done(()) =
-                    decide_outcome(w, None, gen, Effect::Success, self.limits())
-                {
+                if success_is_quiet(bits, gen) {
+                    return;
+                }
+                if let Decision::Done(()) = decide_outcome(
+                    Word::decode(bits),
+                    None,
+                    gen,
+                    Effect::Success,
+                    self.limits(),
+                ) {
                     return;
                 }
                 self.apply_outcome(gen, Effect::Success);

@@ -167,6 +167,26 @@ impl Word {
         }
     }
 
+    /// The generation of a CLOSED word, read from its bits without decoding
+    /// the rest (`None` in any other state): the closed path's one test.
+    #[inline(always)]
+    pub(crate) const fn closed_gen(bits: u32) -> Option<u8> {
+        if bits & KIND_MASK == Kind::Closed as u32 {
+            Some(((bits >> GEN_SHIFT) & GEN_MASK) as u8)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the word in `bits` is CLOSED, of generation `gen` (a decoded
+    /// one, below [`GENERATIONS`](crate::GENERATIONS)), with no streak, read
+    /// from its bits with one mask and one compare.
+    #[inline(always)]
+    pub(crate) const fn closed_calm(bits: u32, gen: u8) -> bool {
+        const MASK: u32 = KIND_MASK | (GEN_MASK << GEN_SHIFT) | (STREAK_MASK << STREAK_SHIFT);
+        bits & MASK == (Kind::Closed as u32) | ((gen as u32) << GEN_SHIFT)
+    }
+
     /// The bits of the policies' fields (none without the `policies`
     /// feature, where they are always zero).
     #[inline]
@@ -397,6 +417,33 @@ mod tests {
                 assert_eq!(Stamp::decode(s.encode()), s);
                 assert!(s.belongs_to(gen));
                 assert!(!s.belongs_to(gen.wrapping_add(1)));
+            }
+        }
+    }
+
+    #[test]
+    fn the_closed_tests_on_bits_agree_with_decode() {
+        let mut bits: u32 = 0x1234_5678;
+        for _ in 0..100_000 {
+            // xorshift: words of every kind, generation and streak
+            bits ^= bits << 13;
+            bits ^= bits >> 17;
+            bits ^= bits << 5;
+            for raw in [
+                bits,
+                bits & !KIND_MASK,
+                bits & !(KIND_MASK | (STREAK_MASK << STREAK_SHIFT)),
+            ] {
+                let w = Word::decode(raw);
+                let closed = matches!(w.kind, Kind::Closed);
+                assert_eq!(
+                    Word::closed_gen(raw),
+                    if closed { Some(w.gen) } else { None }
+                );
+                for gen in [w.gen, w.gen.wrapping_add(1) & GEN_MASK as u8] {
+                    let calm = closed && w.gen == gen && w.streak == 0;
+                    assert_eq!(Word::closed_calm(raw, gen), calm, "{raw:#x} {gen}");
+                }
             }
         }
     }

@@ -29,7 +29,7 @@ pub(crate) use self::command::{decide_command, decide_reset_stats};
 pub(crate) use self::deadline::{decide_observed, decide_state};
 pub(crate) use self::decision::{public_state, Command, Decision, Effect, Seen, Step};
 pub(crate) use self::limits::Limits;
-pub(crate) use self::outcome::decide_outcome;
+pub(crate) use self::outcome::{decide_outcome, success_is_quiet};
 #[cfg(feature = "policies")]
 pub(crate) use self::window::{count_success_can_trip, decide_rate_trip, is_slow, window_verdict};
 

@@ -9,6 +9,15 @@ use super::limits::Limits;
 use super::window::rate_reached;
 use crate::event::Cause;
 
+/// Whether a success of a permit of generation `gen` changes nothing in the
+/// word `bits` for the plain reason (CLOSED, current, no streak to clear),
+/// read without decoding it: the closed path's test. When it says `true`,
+/// [`decide_outcome`] says `Done`; otherwise it decides.
+#[inline(always)]
+pub(crate) const fn success_is_quiet(bits: u32, gen: u8) -> bool {
+    Word::closed_calm(bits, gen)
+}
+
 /// The decision for an outcome of a permit admitted in generation `gen`.
 ///
 /// Whatever a permit reports, the word's invariants hold: `successes` never
