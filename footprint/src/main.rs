@@ -19,7 +19,10 @@
 #![no_main]
 
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+#[cfg(target_arch = "arm")]
 use cortex_m_rt::{entry, exception};
+#[cfg(target_arch = "riscv32")]
+use riscv_rt::entry;
 #[allow(unused_imports)]
 use totem_core::{
     AbandonedPermit, BreakerConfig, BreakerSettings, CircuitBreaker, Clock, Duration, Event,
@@ -30,7 +33,8 @@ use totem_core::{
 #[cfg(not(target_has_atomic = "32"))]
 use cortex_m as _; // links `critical-section-single-core` on thumbv6m
 
-/// Milliseconds since boot, advanced by the SysTick handler.
+/// Milliseconds since boot, advanced by the SysTick (Arm) or machine timer
+/// (RISC-V) handler.
 static TICKS: AtomicU32 = AtomicU32::new(0);
 /// Stands for whatever decides the operation's outcome (a bus, a modem).
 /// Read with [`unknown`]: nothing writes it, and the optimiser must not
@@ -63,8 +67,21 @@ fn unknown(cell: &AtomicU32) -> u32 {
     unsafe { core::ptr::read_volatile(cell.as_ptr()) }
 }
 
+#[cfg(target_arch = "arm")]
 #[exception]
 fn SysTick() {
+    tick();
+}
+
+/// The machine timer's interrupt: RISC-V's tick.
+#[cfg(target_arch = "riscv32")]
+#[riscv_rt::core_interrupt(riscv::interrupt::Interrupt::MachineTimer)]
+fn machine_timer() {
+    tick();
+}
+
+#[inline(always)]
+fn tick() {
     // Load + store: no read-modify-write, so this builds on thumbv6m too.
     TICKS.store(TICKS.load(Relaxed).wrapping_add(1), Relaxed);
 }

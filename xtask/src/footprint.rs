@@ -1,4 +1,5 @@
-//! Flash and RAM footprint of totem-core on Cortex-M, and the hot-path check.
+//! Flash and RAM footprint of totem-core on Cortex-M and RISC-V, and the
+//! hot-path check.
 //!
 //! Builds the measuring firmware in `footprint/` (opt-level "z", fat LTO, one
 //! codegen unit, panic = abort) for each of [`TARGETS`], once per feature set,
@@ -34,7 +35,15 @@ use builds::Builds;
 use disassembly::Disassembly;
 use sections::Sections;
 
-const TARGETS: [&str; 2] = ["thumbv7em-none-eabihf", "thumbv6m-none-eabi"];
+const TARGETS: [&str; 4] = [
+    "thumbv7em-none-eabihf",
+    "thumbv6m-none-eabi",
+    "riscv32imac-unknown-none-elf",
+    "riscv32imc-unknown-none-elf",
+];
+/// The targets the ARM disassembler reads; on the others (RISC-V, whose
+/// atomics are native with the A extension) only sizes and symbols are read.
+const DISASSEMBLED: [&str; 2] = ["thumbv7em-none-eabihf", "thumbv6m-none-eabi"];
 /// The target checked: it has CAS, so a critical section on its hot path is
 /// a regression. thumbv6m has none, and its atomics take one by design.
 const STRICT_TARGET: &str = "thumbv7em-none-eabihf";
@@ -248,6 +257,17 @@ fn sections(elf: &Path) -> Result<Sections> {
 /// Prints the hot path, lock table and budget verdicts of the full build
 /// `all` of `target`; false when one fails.
 fn check(target: &str, all: &Path, total: i64, budget: i64, strict: bool) -> Result<bool> {
+    if !DISASSEMBLED.contains(&target) {
+        let nm = binutils::nm(&["-C"], all)?;
+        let locks = symbols::lock_table(&nm);
+        if locks.is_empty() {
+            println!("portable-atomic lock table: not linked");
+        } else {
+            println!("portable-atomic lock table: FAIL, linked: {}", locks.join("\n"));
+            return Ok(false);
+        }
+        return Ok(true);
+    }
     let disassembly = Disassembly::parse(&binutils::objdump(all)?);
     let path =
         hot_path::walk(&disassembly, &HOT_PATH).map_err(|e| format!("{}: {e}", all.display()))?;

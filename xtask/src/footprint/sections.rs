@@ -1,8 +1,17 @@
 //! Flash and the `.data` image of a firmware, from `arm-none-eabi-size -A`.
 
-/// The sections loaded into flash: vector table, code, constants, and the
-/// initial values of the statics (copied to RAM at boot).
-const FLASH: [&str; 4] = [".vector_table", ".text", ".rodata", ".data"];
+/// The sections loaded into flash: vector table (Cortex-M), boot code
+/// (riscv-rt's `.init`), code, constants, unwind tables (none in these
+/// builds), and the initial values of the statics (copied to RAM at boot).
+const FLASH: [&str; 7] = [
+    ".vector_table",
+    ".init",
+    ".init.rust",
+    ".text",
+    ".rodata",
+    ".eh_frame",
+    ".data",
+];
 
 /// What one firmware takes in flash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
