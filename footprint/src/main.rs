@@ -25,8 +25,8 @@ use cortex_m_rt::{entry, exception};
 use riscv_rt::entry;
 #[allow(unused_imports)]
 use totem_core::{
-    AbandonedPermit, BreakerConfig, BreakerSettings, CircuitBreaker, Clock, Duration, Event,
-    Instant, Jitter, NoObserver, Outcome, Retry, RetryConfig, RetrySettings,
+    validated, AbandonedPermit, BreakerConfig, BreakerSettings, CircuitBreaker, Clock, Duration,
+    Event, Instant, Jitter, NoObserver, Outcome, Retry, RetryConfig, RetrySettings,
 };
 
 #[cfg(target_arch = "arm")]
@@ -165,10 +165,42 @@ totem_core::settings! {
     pub RetryFlash: RetrySettings = RETRY_CONFIG;
 }
 
+/// The other two ways to hold the configuration, measured as options:
+/// stored in the statics (as a run-time configuration is), or behind a
+/// `&'static` to settings in flash.
+#[cfg(feature = "settings_ref")]
+static BREAKER_SETTINGS: BreakerSettings = BreakerSettings::new(validated!(BREAKER_CONFIG));
+#[cfg(feature = "settings_ref")]
+static RETRY_SETTINGS: RetrySettings = RetrySettings::new(validated!(RETRY_CONFIG));
+
+#[cfg(not(any(feature = "settings_stored", feature = "settings_ref")))]
+mod held {
+    pub type Breaker = super::BreakerFlash;
+    pub type Retry = super::RetryFlash;
+    pub const BREAKER: Breaker = super::BreakerFlash;
+    pub const RETRY: Retry = super::RetryFlash;
+}
+#[cfg(feature = "settings_stored")]
+mod held {
+    use super::{validated, BreakerSettings, RetrySettings, BREAKER_CONFIG, RETRY_CONFIG};
+    pub type Breaker = BreakerSettings;
+    pub type Retry = RetrySettings;
+    pub const BREAKER: Breaker = BreakerSettings::new(validated!(BREAKER_CONFIG));
+    pub const RETRY: Retry = RetrySettings::new(validated!(RETRY_CONFIG));
+}
+#[cfg(all(feature = "settings_ref", not(feature = "settings_stored")))]
+mod held {
+    use super::{BreakerSettings, RetrySettings};
+    pub type Breaker = &'static BreakerSettings;
+    pub type Retry = &'static RetrySettings;
+    pub const BREAKER: Breaker = &super::BREAKER_SETTINGS;
+    pub const RETRY: Retry = &super::RETRY_SETTINGS;
+}
+
 /// The breaker type measured.
-pub type Breaker = CircuitBreaker<TickClock, Obs, BreakerFlash>;
+pub type Breaker = CircuitBreaker<TickClock, Obs, held::Breaker>;
 /// The retry type measured.
-pub type Retrier = Retry<TickClock, Obs, RetryFlash>;
+pub type Retrier = Retry<TickClock, Obs, held::Retry>;
 
 #[cfg(not(feature = "observer"))]
 const OBSERVER: Obs = NoObserver;
@@ -177,12 +209,12 @@ const OBSERVER: Obs = observe;
 
 /// The breaker, in RAM: its symbol size is the RAM one breaker takes.
 #[no_mangle]
-pub static FP_BREAKER: Breaker = CircuitBreaker::from_settings(BreakerFlash, TickClock, OBSERVER);
+pub static FP_BREAKER: Breaker = CircuitBreaker::from_settings(held::BREAKER, TickClock, OBSERVER);
 /// The retry, in RAM: its symbol size is the RAM one retry takes. Seeded
 /// with 0, so that it is all zeros (in `.bss`, no image in flash); a
 /// firmware gives it the chip's unique ID with `reseed` at boot.
 #[no_mangle]
-pub static FP_RETRY: Retrier = Retry::from_settings(RetryFlash, TickClock, 0, OBSERVER);
+pub static FP_RETRY: Retrier = Retry::from_settings(held::RETRY, TickClock, 0, OBSERVER);
 
 // ---------------------------------------------------------------------------
 // The operation and the sleep

@@ -105,6 +105,14 @@ const OPTIONS: &[(&str, &str)] = &[
         "observer",
         "an observer (a fn(&Event) that stores the event kind) on breaker and retry",
     ),
+    (
+        "settings_stored",
+        "configuration stored in the statics (as a run-time one is), not a settings! constant",
+    ),
+    (
+        "settings_ref",
+        "configuration behind a &'static to settings in flash, not a settings! constant",
+    ),
     ("abandoned_neutral", "abandoned permit = neutral"),
     ("retry_metrics_off", "retry metrics off"),
     ("jitter_full", "full jitter"),
@@ -210,14 +218,14 @@ fn measure(builds: &Builds, target: &str) -> Result<(PathBuf, i64)> {
     let ram = |symbol| symbols::size_of(&nm, symbol).map_or("-".into(), |n| n.to_string());
     // The RAM of a build's breaker and window statics.
     let statics = |nm: &str| {
-        ["FP_BREAKER", "FP_WINDOW"]
+        ["FP_BREAKER", "FP_RETRY", "FP_WINDOW"]
             .iter()
             .filter_map(|s| symbols::size_of(nm, s))
             .sum::<u64>() as i64
     };
     let all_ram = statics(&nm);
 
-    println!("| option, on top of the default configuration | flash bytes added | RAM bytes added (breaker + window) |");
+    println!("| option, on top of the default configuration | flash bytes added | RAM bytes added (breaker + retry + window) |");
     println!("|---|---:|---:|");
     for (feature, label) in OPTIONS {
         let elf = builds.build(target, &["all", feature])?;

@@ -13,6 +13,9 @@
 ///   configuration is a constant in flash. The breaker's RAM holds only what
 ///   changes (its words and counters), and the code of every option the
 ///   constant leaves off folds away.
+/// - A `&'static` to settings (one of a table in flash picked at boot, or
+///   settings several breakers share): one pointer in RAM, but the compiler
+///   cannot see through it, so every option's code stays.
 ///
 /// An implementation MUST:
 /// - return the same value on every call (decisions read it many times per
@@ -25,6 +28,13 @@ pub trait Settings<T> {
 }
 
 impl<T> Settings<T> for T {
+    #[inline(always)]
+    fn get(&self) -> &T {
+        self
+    }
+}
+
+impl<T> Settings<T> for &T {
     #[inline(always)]
     fn get(&self) -> &T {
         self
