@@ -271,7 +271,10 @@ fn check(target: &str, all: &Path, total: i64, budget: i64, strict: bool) -> Res
         if locks.is_empty() {
             println!("portable-atomic lock table: not linked");
         } else {
-            println!("portable-atomic lock table: FAIL, linked: {}", locks.join("\n"));
+            println!(
+                "portable-atomic lock table: FAIL, linked: {}",
+                locks.join("\n")
+            );
             return Ok(false);
         }
         return Ok(true);

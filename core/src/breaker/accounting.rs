@@ -34,7 +34,8 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
             let (w, Seen { stamp, now }) = self.drive(self.load_word(), |w, seen| {
                 decide_observed(w, seen, self.limits())
             });
-            let long_lived = matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen);
+            let long_lived =
+                w.kind.is_closed() || matches!(w.kind, Kind::Disabled | Kind::ForcedOpen);
             let anchored = stamp.belongs_to(w.gen);
             if long_lived
                 && ((anchored && stamp.since(now) >= 1 << 26) || stamp.never_anchored(w.gen))
@@ -113,7 +114,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         let w = self.load_word();
         // Only states without a deadline: an OPEN or probing stamp is the
         // deadline's origin and belongs to the CAS winner alone.
-        if matches!(w.kind, Kind::Closed | Kind::Disabled | Kind::ForcedOpen) {
+        if w.kind.is_closed() || matches!(w.kind, Kind::Disabled | Kind::ForcedOpen) {
             let stamp = self.load_stamp();
             if stamp.never_anchored(w.gen) {
                 self.anchor(w, stamp, self.now_millis());

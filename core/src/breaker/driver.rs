@@ -3,7 +3,7 @@
 //! transition: its stamp, its count and its one event.
 
 use super::machine::{decide_outcome, public_state, Decision, Effect, Seen, Step};
-use super::word::{Kind, Stamp, Word};
+use super::word::{Stamp, Word};
 use super::{BreakerSettings, CircuitBreaker};
 use crate::clock::{Clock, Instant};
 use crate::config::Settings;
@@ -162,7 +162,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         if step.to.gen != from.gen {
             self.publish(from, step.to, step.at);
         }
-        if let Kind::Closed = step.to.kind {
+        if step.to.kind.is_closed() {
             // A closed breaker judges its rates afresh.
             self.clear_window();
         }

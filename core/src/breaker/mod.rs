@@ -31,7 +31,7 @@ use crate::clock::{Clock, Duration};
 use crate::config::{AbandonedPermit, BreakerConfig, ConfigError, Settings, Valid};
 use crate::event::{Event, NoObserver, Observer, Rejected, State};
 use crate::metrics::Counters;
-use crate::primitive::{bump, const_fn, AtomicU32, CachePadded};
+use crate::primitive::{bump, const_fn, AtomicU32, CachePadded, SPEED_OVER_SIZE};
 
 pub(crate) use self::machine::public_state;
 pub use self::permit::{CallError, Outcome, Permit};
@@ -394,36 +394,33 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         classify: impl FnOnce(&Result<T, E>) -> Outcome,
         op: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, CallError<E>> {
-        // A match rather than `map_err(..)?`: the rejection is written once,
-        // straight into the result (moving a whole `Result<Permit, _>` there
-        // stalled store forwarding on x86).
-        let permit = match self.try_acquire() {
-            Ok(permit) => permit,
-            Err(rejected) => return Err(CallError::Rejected(rejected)),
+        // CLOSED without a window to feed: the kind the fast path tests says
+        // so, and nothing else is read. Any other state, or a window, goes
+        // through the slow path, which may time the call for the slow-call
+        // policy. The result is made in one place for both (a slow path
+        // that returned it from out of line made every call copy it).
+        let (permit, timing) = if SPEED_OVER_SIZE {
+            let bits = self.load_bits();
+            match Word::closed_gen(bits) {
+                Some(gen) => (Permit::new(self, gen), None),
+                None => match self.acquire_slow(Word::decode(bits)) {
+                    Ok(permit) => (permit, self.slow_path_timing()),
+                    Err(rejected) => return Err(CallError::Rejected(rejected)),
+                },
+            }
+        } else {
+            // On MCUs, where flash counts more than a nanosecond: the one
+            // shared `try_acquire`, and the window's check in the recording.
+            match self.try_acquire() {
+                Ok(permit) => (permit, self.slow_path_timing()),
+                Err(rejected) => return Err(CallError::Rejected(rejected)),
+            }
         };
-        if self.limits().windowed() {
-            return self.call_timed(permit, classify, op);
+        let result = op();
+        match timing {
+            None => permit.record_plain(classify(&result)),
+            Some(timing) => permit.record_timed(classify(&result), timing),
         }
-        let result = op();
-        permit.record_plain(classify(&result));
-        result.map_err(CallError::Inner)
-    }
-
-    /// [`call_classified`](Self::call_classified) with a sliding window: the
-    /// call is timed if the slow-call policy is on. Apart, so that the path
-    /// without a window is the one it was before windows existed; cold, so
-    /// that the compiler lays that path out straight (no taken branch).
-    #[cold]
-    #[inline(never)]
-    fn call_timed<T, E>(
-        &self,
-        permit: Permit<'_, C, O, K>,
-        classify: impl FnOnce(&Result<T, E>) -> Outcome,
-        op: impl FnOnce() -> Result<T, E>,
-    ) -> Result<T, CallError<E>> {
-        let timing = self.call_started();
-        let result = op();
-        permit.record_timed(classify(&result), timing);
         result.map_err(CallError::Inner)
     }
 

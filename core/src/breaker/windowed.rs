@@ -6,8 +6,6 @@
 
 #[cfg(feature = "policies")]
 use super::machine::{count_success_can_trip, decide_rate_trip, is_slow, window_verdict};
-#[cfg(feature = "policies")]
-use super::word::Kind;
 use super::{BreakerSettings, CircuitBreaker};
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -47,6 +45,13 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         }
     }
 
+    /// How a call admitted on the slow path is recorded: through the
+    /// window's check, timed if the slow-call policy needs it.
+    #[inline(always)]
+    pub(super) fn slow_path_timing(&self) -> Option<Timing> {
+        Some(self.call_started())
+    }
+
     /// Records an outcome of a permit of generation `gen` in the window, if
     /// the breaker is still CLOSED in that generation, and opens it if a
     /// rate policy says so. Ignored outcomes never get here.
@@ -56,7 +61,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
             return;
         };
         let w = self.load_word();
-        if w.gen != gen || !matches!(w.kind, Kind::Closed) {
+        if w.gen != gen || !w.kind.is_closed() {
             // An outcome from before the last transition, or while the
             // breaker is not CLOSED: the window is for CLOSED traffic.
             return;
@@ -141,6 +146,13 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     #[inline(always)]
     pub(super) fn call_started(&self) -> Timing {
         Timing::Untimed
+    }
+
+    /// Without windows, a call admitted on the slow path is recorded as on
+    /// the fast path.
+    #[inline(always)]
+    pub(super) fn slow_path_timing(&self) -> Option<Timing> {
+        None
     }
 
     #[inline(always)]

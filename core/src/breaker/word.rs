@@ -13,7 +13,12 @@
 //!
 //!   kind        0 Closed, 1 Open, 2 HalfOpen (no probe yet this episode),
 //!               3 Probing (half-open, a probe admitted), 4 ForcedOpen,
-//!               5 Disabled
+//!               5 Disabled; with the `policies` feature, CLOSED is 6
+//!               (Closed: no window, the fast path) or 0 (ClosedSlow: a
+//!               window to feed, or a breaker no decision has seen yet,
+//!               as every breaker starts: its first acquire moves a breaker
+//!               without a window to 6), so that the closed path learns
+//!               from the kind it tests anyway whether to feed a window
 //!   gen         generation: +1 (mod 64) on every state change except
 //!               OPEN → HALF_OPEN (nothing is admitted while OPEN), and on a
 //!               half-open probe admitted while no other is in flight; a
@@ -87,7 +92,16 @@ const TAG_MASK: u32 = 0xF;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum Kind {
+    /// CLOSED, with no sliding window to feed: the fast path.
+    #[cfg(not(feature = "policies"))]
     Closed = 0,
+    /// CLOSED, with no sliding window to feed: the fast path.
+    #[cfg(feature = "policies")]
+    Closed = 6,
+    /// CLOSED, on the slow path: a breaker with a sliding window, or one no
+    /// decision has seen yet (every breaker starts here, the zero word).
+    #[cfg(feature = "policies")]
+    ClosedSlow = 0,
     Open = 1,
     HalfOpen = 2,
     Probing = 3,
@@ -98,15 +112,42 @@ pub(crate) enum Kind {
 impl Kind {
     const fn from_bits(bits: u32) -> Kind {
         match bits {
+            #[cfg(not(feature = "policies"))]
             0 => Kind::Closed,
+            #[cfg(feature = "policies")]
+            0 => Kind::ClosedSlow,
+            #[cfg(feature = "policies")]
+            6 => Kind::Closed,
             1 => Kind::Open,
             2 => Kind::HalfOpen,
             3 => Kind::Probing,
             4 => Kind::ForcedOpen,
-            // 6 and 7 are never encoded; reading them as Disabled is the
-            // choice that can neither trip nor wedge the breaker.
+            // Never encoded (7, and 6 without the `policies` feature);
+            // reading them as Disabled is the choice that can neither trip
+            // nor wedge the breaker.
             _ => Kind::Disabled,
         }
+    }
+
+    /// Whether this is CLOSED, on either path.
+    #[inline(always)]
+    pub(crate) const fn is_closed(self) -> bool {
+        #[cfg(feature = "policies")]
+        return matches!(self, Kind::Closed | Kind::ClosedSlow);
+        #[cfg(not(feature = "policies"))]
+        return matches!(self, Kind::Closed);
+    }
+
+    /// The kind a CLOSED word has when the breaker feeds a sliding window
+    /// (`windowed`) or not.
+    #[inline(always)]
+    pub(crate) const fn closed(windowed: bool) -> Kind {
+        #[cfg(feature = "policies")]
+        if windowed {
+            return Kind::ClosedSlow;
+        }
+        let _ = windowed;
+        Kind::Closed
     }
 }
 
@@ -125,7 +166,7 @@ pub(crate) struct Word {
 impl Word {
     /// The word of a new breaker.
     pub(crate) const INITIAL: Word = Word {
-        kind: Kind::Closed,
+        kind: Kind::closed(true),
         gen: 0,
         admitted: 0,
         successes: 0,
@@ -167,8 +208,9 @@ impl Word {
         }
     }
 
-    /// The generation of a CLOSED word, read from its bits without decoding
-    /// the rest (`None` in any other state): the closed path's one test.
+    /// The generation of a CLOSED word without a window to feed, read from
+    /// its bits without decoding the rest (`None` in any other state, and
+    /// for a breaker on the slow path): the closed path's one test.
     #[inline(always)]
     pub(crate) const fn closed_gen(bits: u32) -> Option<u8> {
         if bits & KIND_MASK == Kind::Closed as u32 {
@@ -178,8 +220,9 @@ impl Word {
         }
     }
 
-    /// Whether the word in `bits` is CLOSED, of generation `gen` (a decoded
-    /// one, below [`GENERATIONS`](crate::GENERATIONS)), with no streak, read
+    /// Whether the word in `bits` is CLOSED without a window to feed, of
+    /// generation `gen` (a decoded one, below
+    /// [`GENERATIONS`](crate::GENERATIONS)), with no streak, read
     /// from its bits with one mask and one compare.
     #[inline(always)]
     pub(crate) const fn closed_calm(bits: u32, gen: u8) -> bool {

@@ -14,6 +14,18 @@ use crate::event::State;
 pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> Decision<Admission> {
     match w.kind {
         Kind::Closed | Kind::Disabled => Decision::Done(Ok(w.gen)),
+        // A breaker no decision had seen yet and that feeds no window takes
+        // the fast path from now on (no new generation: nothing changed).
+        #[cfg(feature = "policies")]
+        Kind::ClosedSlow if !l.windowed() => Decision::Write(
+            Word {
+                kind: Kind::Closed,
+                ..w
+            },
+            Ok(w.gen),
+        ),
+        #[cfg(feature = "policies")]
+        Kind::ClosedSlow => Decision::Done(Ok(w.gen)),
         Kind::ForcedOpen => Decision::Done(Err((State::ForcedOpen, None))),
         Kind::HalfOpen => {
             let Some(seen) = seen else {

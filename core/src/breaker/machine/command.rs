@@ -23,15 +23,26 @@ pub(crate) const fn decide_command(
         }
     }
     let (kind, cause) = match cmd {
-        Command::Reset => (Kind::Closed, Cause::Reset),
+        Command::Reset => (l.closed_kind(), Cause::Reset),
         Command::ForceOpen => (Kind::ForcedOpen, Cause::ForceOpen),
         Command::Disable => (Kind::Disabled, Cause::Disable),
     };
-    if w.kind as u8 == kind as u8 {
+    let same = match cmd {
+        Command::Reset => w.kind.is_closed(),
+        _ => w.kind as u8 == kind as u8,
+    };
+    if same {
         // reset() clears the streak even when already CLOSED, without a new
         // generation: permits in flight stay current.
         return match cmd {
-            Command::Reset if w.streak != 0 => Decision::Write(Word { streak: 0, ..w }, ()),
+            Command::Reset if w.streak != 0 || w.kind as u8 != kind as u8 => Decision::Write(
+                Word {
+                    streak: 0,
+                    kind,
+                    ..w
+                },
+                (),
+            ),
             _ => Decision::Done(()),
         };
     }

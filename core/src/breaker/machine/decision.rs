@@ -75,6 +75,8 @@ pub(crate) enum Command {
 pub(crate) const fn public_state(kind: Kind) -> State {
     match kind {
         Kind::Closed => State::Closed,
+        #[cfg(feature = "policies")]
+        Kind::ClosedSlow => State::Closed,
         Kind::Open => State::Open,
         Kind::HalfOpen | Kind::Probing => State::HalfOpen,
         Kind::ForcedOpen => State::ForcedOpen,

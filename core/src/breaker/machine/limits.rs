@@ -1,6 +1,7 @@
 //! [`Limits`]: the configuration reduced to what decisions need, computed
 //! once when the breaker is built.
 
+use super::super::word::Kind;
 #[cfg(feature = "policies")]
 use super::super::word::MAX_TIMEOUT_MS;
 use crate::config::BreakerConfig;
@@ -113,6 +114,13 @@ impl Limits {
         return self.window.on;
         #[cfg(not(feature = "policies"))]
         return false;
+    }
+
+    /// The kind of this breaker's CLOSED word: on the slow path if it feeds
+    /// a sliding window.
+    #[inline(always)]
+    pub(crate) const fn closed_kind(&self) -> Kind {
+        Kind::closed(self.windowed())
     }
 
     /// How long the breaker stays OPEN: `reset_timeout` (the open time

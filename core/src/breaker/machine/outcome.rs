@@ -54,30 +54,9 @@ pub(crate) const fn decide_outcome(
         return Decision::Done(());
     }
     match w.kind {
-        Kind::Closed | Kind::Disabled => match effect {
-            Effect::Release => Decision::Done(()),
-            Effect::Success if w.streak == 0 => Decision::Done(()),
-            Effect::Success => Decision::Write(Word { streak: 0, ..w }, ()),
-            Effect::Failure => {
-                let streak = w.streak_plus_one();
-                if !matches!(w.kind, Kind::Closed) || (streak as u32) < l.threshold {
-                    return Decision::Write(Word { streak, ..w }, ());
-                }
-                let Some(seen) = seen else {
-                    return Decision::NeedClock;
-                };
-                let mut to = w.next(Kind::Open);
-                to.streak = streak;
-                Decision::Step(
-                    Step {
-                        to,
-                        cause: Some(Cause::FailureThreshold),
-                        at: seen.now,
-                    },
-                    (),
-                )
-            }
-        },
+        Kind::Closed | Kind::Disabled => decide_closed(w, seen, effect, l),
+        #[cfg(feature = "policies")]
+        Kind::ClosedSlow => decide_closed(w, seen, effect, l),
         Kind::Probing => {
             if w.in_flight() == 0 {
                 return Decision::Done(());
@@ -108,7 +87,7 @@ pub(crate) const fn decide_outcome(
                     },
                     (),
                 ),
-                Effect::Success => close(Word { streak: 0, ..w }, seen.now),
+                Effect::Success => close(Word { streak: 0, ..w }, seen.now, l),
                 Effect::Failure => reopen(
                     Word {
                         streak: w.streak_plus_one(),
@@ -122,6 +101,36 @@ pub(crate) const fn decide_outcome(
         // HALF_OPEN-before-the-first-probe admit nothing; FORCED_OPEN rejects
         // everything), so a matching generation is a wrapped stale permit.
         Kind::Open | Kind::HalfOpen | Kind::ForcedOpen => Decision::Done(()),
+    }
+}
+
+/// An outcome in CLOSED (either path) or DISABLED: the streak, and the trip
+/// at the threshold (never while disabled).
+#[inline(always)]
+const fn decide_closed(w: Word, seen: Option<Seen>, effect: Effect, l: &Limits) -> Decision<()> {
+    match effect {
+        Effect::Release => Decision::Done(()),
+        Effect::Success if w.streak == 0 => Decision::Done(()),
+        Effect::Success => Decision::Write(Word { streak: 0, ..w }, ()),
+        Effect::Failure => {
+            let streak = w.streak_plus_one();
+            if !w.kind.is_closed() || (streak as u32) < l.threshold {
+                return Decision::Write(Word { streak, ..w }, ());
+            }
+            let Some(seen) = seen else {
+                return Decision::NeedClock;
+            };
+            let mut to = w.next(Kind::Open);
+            to.streak = streak;
+            Decision::Step(
+                Step {
+                    to,
+                    cause: Some(Cause::FailureThreshold),
+                    at: seen.now,
+                },
+                (),
+            )
+        }
     }
 }
 
@@ -164,7 +173,7 @@ pub(super) const fn decide_probe_by_rate(
     if rate_reached(w.failed as u32, reported, l.half_open_rate) {
         reopen(w, seen.now)
     } else {
-        close(w, seen.now)
+        close(w, seen.now, l)
     }
 }
 
@@ -185,8 +194,8 @@ pub(super) const fn reopen(w: Word, now: u32) -> Decision<()> {
 /// streak is the caller's: a last probe that failed in an episode decided
 /// by rate leaves one).
 #[inline]
-pub(super) const fn close(w: Word, now: u32) -> Decision<()> {
-    let mut to = w.next(Kind::Closed);
+pub(super) const fn close(w: Word, now: u32, l: &Limits) -> Decision<()> {
+    let mut to = w.next(l.closed_kind());
     to.reopens = 0;
     Decision::Step(
         Step {

@@ -18,11 +18,16 @@ pub(super) const CFG: BreakerConfig = BreakerConfig::new("t")
     .half_open_permits(2);
 pub(super) const L: Limits = Limits::of(&CFG);
 
+/// A CLOSED word of a breaker without a window (on the fast path; with
+/// the `policies` feature the zero word is the slow path's CLOSED, which the
+/// first acquire moves here).
+pub(super) const CLOSED: Word = Word {
+    kind: Kind::Closed,
+    ..Word::INITIAL
+};
+
 pub(super) fn word(kind: Kind) -> Word {
-    Word {
-        kind,
-        ..Word::INITIAL
-    }
+    Word { kind, ..CLOSED }
 }
 
 pub(super) fn seen(gen: u8, stamp_ms: u32, now: u32) -> Option<Seen> {
@@ -112,7 +117,7 @@ fn a_probe_admitted_with_none_in_flight_restarts_the_timer() {
         gen: 4,
         admitted: 1,
         successes: 1,
-        ..Word::INITIAL
+        ..CLOSED
     };
     let Decision::Step(step, Ok(5)) = decide_acquire(w, seen(4, 0, 900), &L) else {
         panic!()
@@ -125,7 +130,7 @@ fn probing_times_out_only_with_probes_outstanding() {
     let w = Word {
         kind: Kind::Probing,
         admitted: 1,
-        ..Word::INITIAL
+        ..CLOSED
     };
     let at = |now| Seen {
         stamp: Stamp::new(0, 0),
@@ -142,7 +147,7 @@ fn probing_times_out_only_with_probes_outstanding() {
 fn threshold_failure_reads_the_clock_trips_and_keeps_streak() {
     let w = Word {
         streak: 2,
-        ..Word::INITIAL
+        ..CLOSED
     };
     assert_eq!(
         decide_outcome(w, None, 0, Effect::Failure, &L),
@@ -163,15 +168,15 @@ fn threshold_failure_reads_the_clock_trips_and_keeps_streak() {
 #[test]
 fn closed_outcomes_below_the_threshold_read_no_clock() {
     assert_eq!(
-        decide_outcome(Word::INITIAL, None, 0, Effect::Success, &L),
+        decide_outcome(CLOSED, None, 0, Effect::Success, &L),
         Decision::Done(())
     );
     assert_eq!(
-        decide_outcome(Word::INITIAL, None, 0, Effect::Failure, &L),
+        decide_outcome(CLOSED, None, 0, Effect::Failure, &L),
         Decision::Write(
             Word {
                 streak: 1,
-                ..Word::INITIAL
+                ..CLOSED
             },
             ()
         )
@@ -181,7 +186,7 @@ fn closed_outcomes_below_the_threshold_read_no_clock() {
 #[test]
 fn stale_generation_drives_nothing() {
     assert_eq!(
-        decide_outcome(Word::INITIAL, None, 9, Effect::Failure, &L),
+        decide_outcome(CLOSED, None, 9, Effect::Failure, &L),
         Decision::Done(())
     );
 }
@@ -191,7 +196,7 @@ fn disabled_counts_streak_but_never_trips() {
     let w = Word {
         kind: Kind::Disabled,
         streak: 10,
-        ..Word::INITIAL
+        ..CLOSED
     };
     assert_eq!(
         decide_outcome(w, None, 0, Effect::Failure, &L),
@@ -206,7 +211,7 @@ fn probe_outcomes() {
         admitted: 2,
         successes: 1,
         streak: 4,
-        ..Word::INITIAL
+        ..CLOSED
     };
     let s = seen(0, 0, 10);
     match decide_outcome(w, s, 0, Effect::Success, &L) {
@@ -239,7 +244,7 @@ fn a_wrapped_result_with_no_probe_in_flight_drives_nothing() {
         kind: Kind::Probing,
         admitted: 1,
         successes: 1,
-        ..Word::INITIAL
+        ..CLOSED
     };
     for effect in [Effect::Success, Effect::Failure, Effect::Release] {
         assert_eq!(
@@ -265,7 +270,7 @@ fn no_outcome_sequence_breaks_the_word_invariants() {
                 kind: Kind::Probing,
                 admitted,
                 successes,
-                ..Word::INITIAL
+                ..CLOSED
             };
             for effect in [Effect::Success, Effect::Failure, Effect::Release] {
                 let to = match decide_outcome(w, seen(0, 0, 10), 0, effect, &L) {
@@ -285,7 +290,7 @@ fn late_probe_result_reopens_first() {
     let w = Word {
         kind: Kind::Probing,
         admitted: 1,
-        ..Word::INITIAL
+        ..CLOSED
     };
     match decide_outcome(w, seen(0, 0, 501), 0, Effect::Success, &L) {
         Decision::Advance(step) => assert_eq!(step.to.kind, Kind::Open),
@@ -298,7 +303,7 @@ fn commands() {
     let open = Word {
         kind: Kind::Open,
         streak: 5,
-        ..Word::INITIAL
+        ..CLOSED
     };
     assert_eq!(
         decide_command(open, None, Command::Reset, &L),
@@ -319,14 +324,14 @@ fn commands() {
     );
     let closed = Word {
         streak: 2,
-        ..Word::INITIAL
+        ..CLOSED
     };
     assert_eq!(
         decide_command(closed, None, Command::Reset, &L),
-        Decision::Write(Word::INITIAL, ())
+        Decision::Write(CLOSED, ())
     );
     assert_eq!(
-        decide_command(Word::INITIAL, None, Command::Reset, &L),
+        decide_command(CLOSED, None, Command::Reset, &L),
         Decision::Done(())
     );
     let forced = word(Kind::ForcedOpen);
@@ -357,7 +362,7 @@ fn reset_stats_clears_the_streak_in_every_state_and_changes_nothing_else() {
             gen: 5,
             admitted: 1,
             successes: 1,
-            ..Word::INITIAL
+            ..CLOSED
         };
         assert_eq!(
             decide_reset_stats(w),

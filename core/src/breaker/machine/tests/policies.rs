@@ -2,7 +2,7 @@
 //! growing open time, the rate-decided half-open episode, the window's
 //! verdicts.
 
-use super::{seen, word, CFG, L};
+use super::{seen, word, CFG, CLOSED, L};
 use crate::breaker::machine::deadline::decide_deadline;
 use crate::breaker::machine::limits::WindowLimits;
 use crate::breaker::machine::*;
@@ -53,7 +53,7 @@ fn a_failed_probe_or_a_half_open_timeout_counts_a_reopen_and_closing_clears_it()
         kind: Kind::Probing,
         admitted: 1,
         reopens: 2,
-        ..Word::INITIAL
+        ..CLOSED
     };
     let Decision::Step(step, ()) =
         decide_outcome(probing, seen(0, 0, 10), 0, Effect::Failure, &GROWING)
@@ -118,7 +118,7 @@ fn probing(admitted: u8, successes: u8, failed: u8) -> Word {
         admitted,
         successes,
         failed,
-        ..Word::INITIAL
+        ..CLOSED
     }
 }
 
@@ -347,4 +347,90 @@ fn a_count_window_judges_a_success_only_where_it_can_trip() {
         .filter(|&n| count_success_can_trip(n, &full))
         .collect();
     assert_eq!(judged, [7, 8, 9, 10, 11, 12, 13]);
+}
+
+/// `L` with a sliding window: its CLOSED word stays on the slow path.
+const WINDOWED: Limits = Limits {
+    window: WindowLimits {
+        on: true,
+        ..L.window
+    },
+    ..L
+};
+
+#[test]
+fn a_breaker_without_a_window_leaves_the_slow_path_at_its_first_acquire() {
+    // Every breaker starts on the slow path's CLOSED (the zero word).
+    assert_eq!(Word::INITIAL.kind, Kind::ClosedSlow);
+    assert_eq!(Word::INITIAL.encode(), 0);
+    // Without a window, the first acquire moves it to the fast path: the
+    // same generation, nothing else changed, no transition.
+    assert_eq!(
+        decide_acquire(Word::INITIAL, None, &L),
+        Decision::Write(CLOSED, Ok(0))
+    );
+    assert_eq!(CLOSED.encode() & 0b111, 6);
+    // With a window, it stays there: every call feeds the window.
+    assert_eq!(
+        decide_acquire(Word::INITIAL, None, &WINDOWED),
+        Decision::Done(Ok(0))
+    );
+    // Both are CLOSED to everything else.
+    assert_eq!(public_state(Kind::ClosedSlow), State::Closed);
+    assert!(Kind::ClosedSlow.is_closed() && Kind::Closed.is_closed());
+    let failure = decide_outcome(Word::INITIAL, None, 0, Effect::Failure, &WINDOWED);
+    assert_eq!(
+        failure,
+        Decision::Write(
+            Word {
+                streak: 1,
+                ..Word::INITIAL
+            },
+            ()
+        )
+    );
+}
+
+#[test]
+fn every_way_back_to_closed_takes_the_path_of_the_breaker() {
+    for (limits, kind) in [(&L, Kind::Closed), (&WINDOWED, Kind::ClosedSlow)] {
+        assert_eq!(limits.closed_kind(), kind);
+        // reset() from OPEN.
+        let Decision::Step(step, ()) =
+            decide_command(word(Kind::Open), seen(0, 0, 7), Command::Reset, limits)
+        else {
+            panic!("reset from OPEN is a transition")
+        };
+        assert_eq!(step.to.kind, kind);
+        // A half-open episode that succeeded.
+        let probing = Word {
+            kind: Kind::Probing,
+            admitted: 2,
+            successes: 1,
+            ..CLOSED
+        };
+        let Decision::Step(step, ()) =
+            decide_outcome(probing, seen(0, 0, 10), 0, Effect::Success, limits)
+        else {
+            panic!("the last probe's success closes")
+        };
+        assert_eq!(
+            (step.to.kind, step.cause),
+            (kind, Some(Cause::ProbesSucceeded))
+        );
+    }
+    // reset() of a CLOSED breaker on the other path moves it, with no
+    // transition (the same generation).
+    assert_eq!(
+        decide_command(Word::INITIAL, None, Command::Reset, &L),
+        Decision::Write(CLOSED, ())
+    );
+    assert_eq!(
+        decide_command(CLOSED, None, Command::Reset, &WINDOWED),
+        Decision::Write(Word::INITIAL, ())
+    );
+    assert_eq!(
+        decide_command(Word::INITIAL, None, Command::Reset, &WINDOWED),
+        Decision::Done(())
+    );
 }
