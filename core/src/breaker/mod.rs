@@ -205,7 +205,10 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// Asks for a call slot. `Ok(permit)`: run the operation, then record its
     /// outcome on the permit. `Err`: the breaker refused; do not run it.
     ///
-    /// The CLOSED path is one atomic load: no clock read, no write.
+    /// The CLOSED path is one atomic load: no clock read, no write (with
+    /// the `policies` feature, a breaker without a sliding window writes
+    /// once, at its first acquire, to move onto that path; one with a window
+    /// takes the slow path, which feeds it).
     ///
     /// ```
     /// use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock};
