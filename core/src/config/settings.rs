@@ -43,7 +43,9 @@ impl<T> Settings<T> for &T {
 
 /// Declares a unit type whose [`Settings`] are a constant in flash,
 /// validated at compile time (a bad value fails the build, with the field
-/// and the rule, as [`validated!`](crate::validated)). Give it to
+/// and the rule, as [`validated!`](crate::validated)). Calls after the
+/// configuration, separated by commas, apply to the settings (a retry's
+/// `with_budget(&BUDGET)`). Give it to
 /// [`CircuitBreaker::from_settings`](crate::CircuitBreaker::from_settings)
 /// or [`Retry::from_settings`](crate::Retry::from_settings).
 ///
@@ -78,7 +80,10 @@ impl<T> Settings<T> for &T {
 /// ```
 #[macro_export]
 macro_rules! settings {
-    ($($(#[$attr:meta])* $vis:vis $name:ident : $ty:ty = $config:expr;)+) => {
+    ($(
+        $(#[$attr:meta])* $vis:vis $name:ident : $ty:ty = $config:expr
+        $(, $method:ident ( $($arg:expr),* ))* ;
+    )+) => {
         $(
             $(#[$attr])*
             #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -87,7 +92,8 @@ macro_rules! settings {
             impl $crate::Settings<$ty> for $name {
                 #[inline(always)]
                 fn get(&self) -> &$ty {
-                    static SETTINGS: $ty = <$ty>::new($crate::validated!($config));
+                    static SETTINGS: $ty =
+                        <$ty>::new($crate::validated!($config)) $(.$method($($arg),*))*;
                     &SETTINGS
                 }
             }

@@ -72,9 +72,6 @@ pub struct Retry<C, O = NoObserver, K = RetrySettings> {
     clock: C,
     observer: O,
     rng: AtomicU32,
-    /// The budget shared with other retries, if any (`None` costs one
-    /// predictable branch per call).
-    budget: Option<&'static RetryBudget>,
     counters: Counters,
 }
 
@@ -125,6 +122,34 @@ impl<C: Clock, O: Observer> Retry<C, O> {
             Retry::from_settings(RetrySettings::new(config), clock, seed, observer)
         }
     }
+
+    const_fn! {
+        /// The same retry drawing its retries from `budget`, which other
+        /// retries may share: each call deposits its share, each retry
+        /// withdraws one, and a call whose retry the budget cannot pay for
+        /// gives up with [`GiveUp::BudgetExhausted`]. `const`, so a `static`
+        /// retry can take a `static` budget. The budget reads this retry's
+        /// clock: the retries that share one must share a timeline. A retry
+        /// whose settings are in flash takes its budget in them
+        /// ([`RetrySettings::with_budget`]).
+        ///
+        /// ```
+        /// use totem_core::{validated, GiveUp, ManualClock, Retry, RetryBudget, RetryBudgetConfig, RetryConfig};
+        /// static CLOCK: ManualClock = ManualClock::new();
+        /// static BUDGET: RetryBudget =
+        ///     RetryBudget::new(validated!(RetryBudgetConfig::new().retry_percent(10).min_per_second(1)));
+        /// static RETRY: Retry<&ManualClock> =
+        ///     Retry::new(validated!(RetryConfig::new("modem")), &CLOCK, 0).with_budget(&BUDGET);
+        /// // The floor pays for one retry in this second, not two.
+        /// let err = RETRY.call(&|_| {}, || Err::<(), _>("down")).unwrap_err();
+        /// assert_eq!((err.attempts, err.reason), (2, GiveUp::BudgetExhausted));
+        /// assert_eq!(RETRY.snapshot().budget_denied_total, 1);
+        /// ```
+        pub fn with_budget(mut self, budget: &'static RetryBudget) -> Self {
+            self.settings = self.settings.with_budget(budget);
+            self
+        }
+    }
 }
 
 impl<C: Clock, O: Observer, K: Settings<RetrySettings>> Retry<C, O, K> {
@@ -148,7 +173,6 @@ impl<C: Clock, O: Observer, K: Settings<RetrySettings>> Retry<C, O, K> {
                 clock,
                 observer,
                 rng: AtomicU32::new(fold_seed(seed)),
-                budget: None,
                 counters: Counters {
                     succeeded: AtomicCounter::new(0),
                     failed: AtomicCounter::new(0),
@@ -178,40 +202,14 @@ impl<C: Clock, O: Observer, K: Settings<RetrySettings>> Retry<C, O, K> {
             clock: self.clock,
             observer,
             rng: self.rng,
-            budget: self.budget,
             counters: self.counters,
         }
     }
 
-    const_fn! {
-        /// The same retry drawing its retries from `budget`, which other
-        /// retries may share: each call deposits its share, each retry
-        /// withdraws one, and a call whose retry the budget cannot pay for
-        /// gives up with [`GiveUp::BudgetExhausted`]. `const`, so a `static`
-        /// retry can take a `static` budget. The budget reads this retry's
-        /// clock: the retries that share one must share a timeline.
-        ///
-        /// ```
-        /// use totem_core::{validated, GiveUp, ManualClock, Retry, RetryBudget, RetryBudgetConfig, RetryConfig};
-        /// static CLOCK: ManualClock = ManualClock::new();
-        /// static BUDGET: RetryBudget =
-        ///     RetryBudget::new(validated!(RetryBudgetConfig::new().retry_percent(10).min_per_second(1)));
-        /// static RETRY: Retry<&ManualClock> =
-        ///     Retry::new(validated!(RetryConfig::new("modem")), &CLOCK, 0).with_budget(&BUDGET);
-        /// // The floor pays for one retry in this second, not two.
-        /// let err = RETRY.call(&|_| {}, || Err::<(), _>("down")).unwrap_err();
-        /// assert_eq!((err.attempts, err.reason), (2, GiveUp::BudgetExhausted));
-        /// assert_eq!(RETRY.snapshot().budget_denied_total, 1);
-        /// ```
-        pub fn with_budget(mut self, budget: &'static RetryBudget) -> Self {
-            self.budget = Some(budget);
-            self
-        }
-    }
-
     /// The budget this retry draws on, if any.
+    #[inline(always)]
     pub fn budget(&self) -> Option<&'static RetryBudget> {
-        self.budget
+        self.settings.get().budget()
     }
 
     /// The configuration.

@@ -105,7 +105,7 @@ impl<'r, C: Clock, O: Observer, K: Settings<RetrySettings>> Run<'r, C, O, K> {
     /// attempt's time counts against it: the deadline is the call's total
     /// budget).
     pub(super) fn start(retry: &Retry<C, O, K>) -> Option<u32> {
-        if let Some(budget) = retry.budget {
+        if let Some(budget) = retry.budget() {
             deposit(budget);
         }
         retry
@@ -187,7 +187,7 @@ impl<'r, C: Clock, O: Observer, K: Settings<RetrySettings>> Run<'r, C, O, K> {
         }
         // The budget last: a retry that attempts or the deadline rule out
         // takes nothing from it.
-        if let Some(budget) = self.retry.budget {
+        if let Some(budget) = self.retry.budget() {
             let t = match now {
                 Some(t) => t,
                 None => self.retry.clock.now().as_ticks(),
