@@ -102,16 +102,96 @@ pub(super) fn uniform<R: rand_core::Rng>(rng: &mut R, lo: u32, hi: u32) -> u32 {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Backoff<R> {
-    /// The next un-jittered delay, in 16.16 fixed-point milliseconds.
-    next_fp: u64,
+    plan: Plan,
+    progress: Progress,
+    rng: R,
+}
+
+/// What a schedule is made of, read from the configuration: a constant
+/// when the configuration is (a `settings!` retry's), so that the jitter a
+/// configuration leaves off costs no code.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Plan {
     max_ms: u32,
     initial_ms: u32,
     factor: u32,
     jitter: Jitter,
+}
+
+impl Plan {
+    #[inline(always)]
+    pub(super) const fn of(c: &RetryConfig) -> Plan {
+        Plan {
+            max_ms: c.max_delay.as_ticks(),
+            initial_ms: c.initial_delay.as_ticks(),
+            factor: c.backoff_factor.raw(),
+            jitter: c.jitter,
+        }
+    }
+}
+
+/// Where one call's schedule is.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Progress {
+    /// The next un-jittered delay, in 16.16 fixed-point milliseconds.
+    next_fp: u64,
     /// The previous delay (decorrelated jitter).
     prev_ms: u32,
     left: u32,
-    rng: R,
+}
+
+impl Progress {
+    #[inline(always)]
+    pub(super) const fn start(c: &RetryConfig) -> Progress {
+        Progress {
+            next_fp: (c.initial_delay.as_ticks() as u64) << 16,
+            prev_ms: c.initial_delay.as_ticks(),
+            left: c.max_attempts - 1,
+        }
+    }
+
+    /// The next delay without jitter, advancing the exponential.
+    #[inline(always)]
+    fn base(&mut self, plan: &Plan) -> u32 {
+        let max_fp = (plan.max_ms as u64) << 16;
+        let current = self.next_fp.min(max_fp);
+        // Saturating: an overflow means "far above max_delay".
+        self.next_fp = match current.checked_mul(plan.factor as u64) {
+            Some(p) => (p >> 16).min(max_fp),
+            None => max_fp,
+        };
+        (current >> 16) as u32
+    }
+
+    /// The next delay of `plan`, jittered from `rng`; `None` once the
+    /// attempts are spent. The one step of both the public [`Backoff`] and
+    /// the retry loops.
+    #[inline(always)]
+    pub(super) fn next<R: rand_core::Rng>(&mut self, plan: &Plan, rng: &mut R) -> Option<Duration> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let d = self.base(plan);
+        let jittered = match plan.jitter {
+            Jitter::None => d,
+            Jitter::Full => uniform(rng, 0, d),
+            Jitter::Equal => d / 2 + uniform(rng, 0, d - d / 2),
+            Jitter::Decorrelated => {
+                let hi = self.prev_ms.saturating_mul(3).max(plan.initial_ms);
+                let v = uniform(rng, plan.initial_ms, hi);
+                self.prev_ms = v.min(plan.max_ms);
+                v
+            }
+        };
+        Some(Duration::from_ticks(jittered.min(plan.max_ms)))
+    }
+
+    /// The delays left.
+    #[inline(always)]
+    pub(super) const fn left(&self) -> u32 {
+        self.left
+    }
 }
 
 impl<R: rand_core::Rng> Backoff<R> {
@@ -132,28 +212,10 @@ impl<R: rand_core::Rng> Backoff<R> {
     pub fn new(config: &Valid<RetryConfig>, rng: R) -> Self {
         let c = config.get();
         Self {
-            next_fp: (c.initial_delay.as_ticks() as u64) << 16,
-            max_ms: c.max_delay.as_ticks(),
-            initial_ms: c.initial_delay.as_ticks(),
-            factor: c.backoff_factor.raw(),
-            jitter: c.jitter,
-            prev_ms: c.initial_delay.as_ticks(),
-            left: c.max_attempts - 1,
+            plan: Plan::of(c),
+            progress: Progress::start(c),
             rng,
         }
-    }
-
-    /// The next delay without jitter, advancing the exponential.
-    #[inline]
-    fn base(&mut self) -> u32 {
-        let max_fp = (self.max_ms as u64) << 16;
-        let current = self.next_fp.min(max_fp);
-        // Saturating: an overflow means "far above max_delay".
-        self.next_fp = match current.checked_mul(self.factor as u64) {
-            Some(p) => (p >> 16).min(max_fp),
-            None => max_fp,
-        };
-        (current >> 16) as u32
     }
 }
 
@@ -161,26 +223,11 @@ impl<R: rand_core::Rng> Iterator for Backoff<R> {
     type Item = Duration;
 
     fn next(&mut self) -> Option<Duration> {
-        if self.left == 0 {
-            return None;
-        }
-        self.left -= 1;
-        let d = self.base();
-        let jittered = match self.jitter {
-            Jitter::None => d,
-            Jitter::Full => uniform(&mut self.rng, 0, d),
-            Jitter::Equal => d / 2 + uniform(&mut self.rng, 0, d - d / 2),
-            Jitter::Decorrelated => {
-                let hi = self.prev_ms.saturating_mul(3).max(self.initial_ms);
-                let v = uniform(&mut self.rng, self.initial_ms, hi);
-                self.prev_ms = v.min(self.max_ms);
-                v
-            }
-        };
-        Some(Duration::from_ticks(jittered.min(self.max_ms)))
+        self.progress.next(&self.plan, &mut self.rng)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left as usize, Some(self.left as usize))
+        let left = self.progress.left() as usize;
+        (left, Some(left))
     }
 }

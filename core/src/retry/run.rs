@@ -2,7 +2,7 @@
 //! by the blocking and the async loops (deadline, schedule, metrics,
 //! events), and the guard that counts a call that never ends.
 
-use super::backoff::{Backoff, SharedRng};
+use super::backoff::{Plan, Progress, SharedRng};
 use super::budget::RetryBudget;
 use super::policy::{RetryError, RetryPolicy};
 use super::{Retry, RetrySettings};
@@ -96,7 +96,9 @@ pub(super) struct Run<'r, C, O, K> {
     elapsed: u64,
     /// The sleep before the attempt that just ended.
     slept: u32,
-    schedule: Backoff<SharedRng<'r>>,
+    /// Where the schedule is; its plan is read from the configuration at
+    /// each step, so that a constant one folds.
+    schedule: Progress,
 }
 
 impl<'r, C: Clock, O: Observer, K: Settings<RetrySettings>> Run<'r, C, O, K> {
@@ -123,7 +125,7 @@ impl<'r, C: Clock, O: Observer, K: Settings<RetrySettings>> Run<'r, C, O, K> {
             last: started,
             elapsed: 0,
             slept: 0,
-            schedule: Backoff::new(retry.settings.get().valid(), SharedRng(&retry.rng)),
+            schedule: Progress::start(retry.config()),
         }
     }
 
@@ -152,7 +154,8 @@ impl<'r, C: Clock, O: Observer, K: Settings<RetrySettings>> Run<'r, C, O, K> {
             }
             return Next::Return(finish(result, self.attempt, GiveUp::NotRetryable));
         }
-        let Some(scheduled) = self.schedule.next() else {
+        let plan = Plan::of(cfg);
+        let Some(scheduled) = self.schedule.next(&plan, &mut SharedRng(&self.retry.rng)) else {
             self.gave_up(GiveUp::Exhausted);
             return Next::Return(finish(result, self.attempt, GiveUp::Exhausted));
         };
