@@ -225,6 +225,16 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         if let Some(gen) = Word::closed_gen(bits) {
             return Ok(Permit::new(self, gen));
         }
+        self.acquire_not_fast(bits)
+    }
+
+    /// A permit for a word not on the fast path's CLOSED: CLOSED with a
+    /// window to feed admits at once, anything else is decided.
+    #[inline(always)]
+    fn acquire_not_fast(&self, bits: u32) -> Result<Permit<'_, C, O, K>, Rejected> {
+        if let Some(gen) = self.windowed_closed_gen(bits) {
+            return Ok(Permit::new(self, gen));
+        }
         self.acquire_slow(Word::decode(bits))
     }
 
@@ -398,32 +408,37 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         op: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, CallError<E>> {
         // CLOSED without a window to feed: the kind the fast path tests says
-        // so, and nothing else is read. Any other state, or a window, goes
+        // so, and nothing else is read; the path is the one it was before
+        // windows existed. Any other state, or a window to feed, goes
         // through the slow path, which may time the call for the slow-call
-        // policy. The result is made in one place for both (a slow path
-        // that returned it from out of line made every call copy it).
-        let (permit, timing) = if SPEED_OVER_SIZE {
+        // policy.
+        if SPEED_OVER_SIZE {
             let bits = self.load_bits();
-            match Word::closed_gen(bits) {
-                Some(gen) => (Permit::new(self, gen), None),
-                None => match self.acquire_slow(Word::decode(bits)) {
-                    Ok(permit) => (permit, self.slow_path_timing()),
-                    Err(rejected) => return Err(CallError::Rejected(rejected)),
-                },
+            if let Some(gen) = Word::closed_gen(bits) {
+                let permit = Permit::new(self, gen);
+                let result = op();
+                permit.record_plain(classify(&result));
+                return result.map_err(CallError::Inner);
             }
-        } else {
-            // On MCUs, where flash counts more than a nanosecond: the one
-            // shared `try_acquire`, and the window's check in the recording.
-            match self.try_acquire() {
-                Ok(permit) => (permit, self.slow_path_timing()),
+            let permit = match self.acquire_not_fast(bits) {
+                Ok(permit) => permit,
                 Err(rejected) => return Err(CallError::Rejected(rejected)),
-            }
-        };
-        let result = op();
-        match timing {
-            None => permit.record_plain(classify(&result)),
-            Some(timing) => permit.record_timed(classify(&result), timing),
+            };
+            let timing = self.call_started();
+            let result = op();
+            permit.record_timed(classify(&result), timing);
+            return result.map_err(CallError::Inner);
         }
+        // On MCUs, where flash counts more than a nanosecond: the one
+        // shared `try_acquire`, one call of `op`, and the window's check in
+        // the recording.
+        let permit = match self.try_acquire() {
+            Ok(permit) => permit,
+            Err(rejected) => return Err(CallError::Rejected(rejected)),
+        };
+        let timing = self.call_started();
+        let result = op();
+        permit.record_timed(classify(&result), timing);
         result.map_err(CallError::Inner)
     }
 

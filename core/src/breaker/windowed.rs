@@ -6,6 +6,8 @@
 
 #[cfg(feature = "policies")]
 use super::machine::{count_success_can_trip, decide_rate_trip, is_slow, window_verdict};
+#[cfg(feature = "policies")]
+use super::word::Word;
 use super::{BreakerSettings, CircuitBreaker};
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -34,6 +36,18 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         self.config().window.map(|w| w.storage)
     }
 
+    /// The generation a call is admitted in at once when the breaker is
+    /// CLOSED with a window to feed (a breaker without one, on the slow
+    /// path only until its first decision, is decided).
+    #[inline(always)]
+    pub(super) fn windowed_closed_gen(&self, bits: u32) -> Option<u8> {
+        if self.limits().windowed() {
+            Word::closed_slow_gen(bits)
+        } else {
+            None
+        }
+    }
+
     /// The clock reading a call starts with, when the slow-call policy needs
     /// one (no clock is read otherwise).
     #[inline(always)]
@@ -43,13 +57,6 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         } else {
             Timing::Untimed
         }
-    }
-
-    /// How a call admitted on the slow path is recorded: through the
-    /// window's check, timed if the slow-call policy needs it.
-    #[inline(always)]
-    pub(super) fn slow_path_timing(&self) -> Option<Timing> {
-        Some(self.call_started())
     }
 
     /// Records an outcome of a permit of generation `gen` in the window, if
@@ -144,15 +151,13 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
 #[cfg(not(feature = "policies"))]
 impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K> {
     #[inline(always)]
-    pub(super) fn call_started(&self) -> Timing {
-        Timing::Untimed
+    pub(super) fn windowed_closed_gen(&self, _bits: u32) -> Option<u8> {
+        None
     }
 
-    /// Without windows, a call admitted on the slow path is recorded as on
-    /// the fast path.
     #[inline(always)]
-    pub(super) fn slow_path_timing(&self) -> Option<Timing> {
-        None
+    pub(super) fn call_started(&self) -> Timing {
+        Timing::Untimed
     }
 
     #[inline(always)]

@@ -220,6 +220,18 @@ impl Word {
         }
     }
 
+    /// The generation of a word on the slow path's CLOSED (`None` in any
+    /// other state), read from its bits.
+    #[cfg(feature = "policies")]
+    #[inline(always)]
+    pub(crate) const fn closed_slow_gen(bits: u32) -> Option<u8> {
+        if bits & KIND_MASK == Kind::ClosedSlow as u32 {
+            Some(((bits >> GEN_SHIFT) & GEN_MASK) as u8)
+        } else {
+            None
+        }
+    }
+
     /// Whether the word in `bits` is CLOSED without a window to feed, of
     /// generation `gen` (a decoded one, below
     /// [`GENERATIONS`](crate::GENERATIONS)), with no streak, read
