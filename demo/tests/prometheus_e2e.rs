@@ -19,14 +19,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use totem_core::Alert;
 use totem_std::{
     alerting_rules, dashboard_queries, prometheus_config, retention_flag, ConfigFile,
     METRICS_RETENTION,
 };
 
-use self::prometheus::{free_port, Prometheus, Scratch, BOUND};
+use self::prometheus::{by_name, free_port, series, Prometheus, Scratch, BOUND};
 
 const CONFIG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/totem.toml");
 
@@ -97,27 +96,6 @@ impl Drop for Demo {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// The series of an instant vector.
-fn series(data: &Value) -> &Vec<Value> {
-    data["result"].as_array().expect("an instant vector")
-}
-
-/// `name` label -> value.
-fn by_name(data: &Value) -> Vec<(String, f64)> {
-    series(data)
-        .iter()
-        .map(|s| {
-            let name = s["metric"]["name"].as_str().unwrap_or_default().to_owned();
-            let value = s["value"][1]
-                .as_str()
-                .expect("a value")
-                .parse()
-                .unwrap_or(f64::NAN);
-            (name, value)
-        })
-        .collect()
 }
 
 /// The breakers' "not CLOSED" alerts Prometheus has, pending or firing:

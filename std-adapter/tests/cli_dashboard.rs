@@ -2,12 +2,16 @@
 //! JSON for the file's instances, and every query names only series that a
 //! real `Exporter` writes.
 
+#[path = "common/prometheus.rs"]
+mod prometheus;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use totem_core::{Duration, ManualClock, NoObserver};
 use totem_std::Registry;
+
+use self::prometheus::Scratch;
 
 const CONFIG: &str = "\
 version = 1
@@ -21,31 +25,6 @@ initial_delay = \"10ms\"
 
 [retry.notify]
 ";
-
-/// A directory of this test's files, removed when the test ends, even by
-/// a failure.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(test: &str) -> Self {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli_dashboard-{test}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("a scratch directory");
-        Self(dir)
-    }
-
-    fn file(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.0.join(name);
-        std::fs::write(&path, text).expect("a scratch file");
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn totem(args: &[&std::ffi::OsStr]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_totem"))
@@ -181,8 +160,8 @@ fn the_extractor_finds_metrics_and_skips_labels_and_functions() {
 
 #[test]
 fn every_query_names_only_exported_series() {
-    let scratch = Scratch::new("series");
-    let config = scratch.file("totem.toml", CONFIG);
+    let scratch = Scratch::new("cli_dashboard-series");
+    let config = scratch.write("totem.toml", CONFIG);
     let queries = stdout(&totem(&[
         "dashboard".as_ref(),
         config.as_os_str(),
@@ -242,8 +221,8 @@ fn every_query_names_only_exported_series() {
 /// `prometheus`).
 #[test]
 fn every_query_parses_as_promql() {
-    let scratch = Scratch::new("promql");
-    let config = scratch.file("totem.toml", CONFIG);
+    let scratch = Scratch::new("cli_dashboard-promql");
+    let config = scratch.write("totem.toml", CONFIG);
     let queries = stdout(&totem(&[
         "dashboard".as_ref(),
         config.as_os_str(),
@@ -262,7 +241,7 @@ fn every_query_parses_as_promql() {
             expr.replace('\'', "''")
         ));
     }
-    let file = scratch.file("dashboard.rules.yml", &rules);
+    let file = scratch.write("dashboard.rules.yml", &rules);
     let output = match Command::new("promtool")
         .args(["check".as_ref(), "rules".as_ref(), file.as_os_str()])
         .output()
@@ -284,9 +263,9 @@ fn every_query_parses_as_promql() {
 
 #[test]
 fn the_dashboard_is_grafana_json_for_the_files_instances() {
-    let scratch = Scratch::new("json");
-    let config = scratch.file("totem.toml", CONFIG);
-    let out = scratch.0.join("dashboard.json");
+    let scratch = Scratch::new("cli_dashboard-json");
+    let config = scratch.write("totem.toml", CONFIG);
+    let out = scratch.path().join("dashboard.json");
     let printed = stdout(&totem(&[
         "dashboard".as_ref(),
         config.as_os_str(),
@@ -342,7 +321,7 @@ fn the_dashboard_is_grafana_json_for_the_files_instances() {
 #[test]
 fn a_bad_config_fails_with_its_file_and_line() {
     let scratch = Scratch::new("bad");
-    let config = scratch.file(
+    let config = scratch.write(
         "bad.toml",
         "version = 1\n\n[breaker.x]\nfailure_threshold = 0\n",
     );

@@ -13,11 +13,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use serde_json::Value;
 use totem_core::{ManualClock, NoObserver};
 use totem_std::{BlockingMetricsServer, Registry};
 
-use self::prometheus::{Prometheus, Scratch};
+use self::prometheus::{by_name, Prometheus, Scratch};
 
 const CONFIG: &str = "\
 version = 1
@@ -86,24 +85,6 @@ impl Drop for Traffic {
     }
 }
 
-/// `name` label -> value of an instant vector.
-fn by_name(data: &Value) -> BTreeMap<String, f64> {
-    data["result"]
-        .as_array()
-        .expect("a vector")
-        .iter()
-        .map(|s| {
-            let name = s["metric"]["name"].as_str().unwrap_or_default().to_owned();
-            let value = s["value"][1]
-                .as_str()
-                .expect("a value")
-                .parse()
-                .unwrap_or(f64::NAN);
-            (name, value)
-        })
-        .collect()
-}
-
 #[test]
 fn every_panel_query_returns_series_from_a_real_prometheus() {
     let scratch = Scratch::new("cli_dashboard_prometheus");
@@ -154,6 +135,8 @@ fn every_panel_query_returns_series_from_a_real_prometheus() {
     // Enough scrapes for a rate over 10 s.
     prometheus.wait_for("five scrapes", |p| {
         by_name(&p.query("count_over_time(up{job=\"totem\"}[10s])"))
+            .into_iter()
+            .collect::<BTreeMap<_, _>>()
             .values()
             .any(|n| *n >= 5.0)
     });
@@ -165,7 +148,7 @@ fn every_panel_query_returns_series_from_a_real_prometheus() {
         assert!(!result.is_empty(), "{panel}: no series for {expr}");
         answers
             .entry(panel.as_str())
-            .or_insert_with(|| by_name(&data));
+            .or_insert_with(|| by_name(&data).into_iter().collect::<BTreeMap<_, _>>());
     }
     // The state folds into its gauge number: OPEN is 1, CLOSED 0.
     let state = &answers["Breaker state"];

@@ -213,11 +213,7 @@ impl Word {
     /// for a breaker on the slow path): the closed path's one test.
     #[inline(always)]
     pub(crate) const fn closed_gen(bits: u32) -> Option<u8> {
-        if bits & KIND_MASK == Kind::Closed as u32 {
-            Some(((bits >> GEN_SHIFT) & GEN_MASK) as u8)
-        } else {
-            None
-        }
+        Word::gen_if(bits, Kind::Closed)
     }
 
     /// The generation of a word on the slow path's CLOSED (`None` in any
@@ -225,7 +221,13 @@ impl Word {
     #[cfg(feature = "policies")]
     #[inline(always)]
     pub(crate) const fn closed_slow_gen(bits: u32) -> Option<u8> {
-        if bits & KIND_MASK == Kind::ClosedSlow as u32 {
+        Word::gen_if(bits, Kind::ClosedSlow)
+    }
+
+    /// The generation of the word in `bits` if its kind is `kind`.
+    #[inline(always)]
+    const fn gen_if(bits: u32, kind: Kind) -> Option<u8> {
+        if bits & KIND_MASK == kind as u32 {
             Some(((bits >> GEN_SHIFT) & GEN_MASK) as u8)
         } else {
             None

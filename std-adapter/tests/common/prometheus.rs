@@ -164,6 +164,27 @@ impl Drop for Prometheus {
     }
 }
 
+/// The series of an instant vector (the `data` of a query's answer).
+pub fn series(data: &Value) -> &Vec<Value> {
+    data["result"].as_array().expect("an instant vector")
+}
+
+/// Each series' `name` label and value, in the order Prometheus gave them.
+pub fn by_name(data: &Value) -> Vec<(String, f64)> {
+    series(data)
+        .iter()
+        .map(|s| {
+            let name = s["metric"]["name"].as_str().unwrap_or_default().to_owned();
+            let value = s["value"][1]
+                .as_str()
+                .expect("a value")
+                .parse()
+                .unwrap_or(f64::NAN);
+            (name, value)
+        })
+        .collect()
+}
+
 /// Percent-encodes a query string value.
 pub fn encode(text: &str) -> String {
     text.bytes()
