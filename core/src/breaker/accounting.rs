@@ -35,10 +35,10 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
                 decide_observed(w, seen, self.limits())
             });
             let long_lived =
-                w.kind.is_closed() || matches!(w.kind, Kind::Disabled | Kind::ForcedOpen);
-            let anchored = stamp.belongs_to(w.gen);
+                w.kind().is_closed() || matches!(w.kind(), Kind::Disabled | Kind::ForcedOpen);
+            let anchored = stamp.belongs_to(w.gen());
             if long_lived
-                && ((anchored && stamp.since(now) >= 1 << 26) || stamp.never_anchored(w.gen))
+                && ((anchored && stamp.since(now) >= 1 << 26) || stamp.never_anchored(w.gen()))
             {
                 self.anchor(w, stamp, now);
                 continue;
@@ -78,8 +78,8 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         let transitions_by_cause = c.transitions();
         BreakerSnapshot {
             name: self.config().name,
-            state: public_state(w.kind),
-            consecutive_failures: w.streak as u32,
+            state: public_state(w.kind()),
+            consecutive_failures: w.streak() as u32,
             successes_total,
             failures_total,
             ignored_total: read(&c.ignored),
@@ -89,7 +89,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
             transitions_by_cause,
             time_in_state_ms: reported,
             success_rate,
-            probes_in_flight: if let Kind::Probing = w.kind {
+            probes_in_flight: if let Kind::Probing = w.kind() {
                 w.in_flight() as u32
             } else {
                 0
@@ -114,9 +114,9 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         let w = self.load_word();
         // Only states without a deadline: an OPEN or probing stamp is the
         // deadline's origin and belongs to the CAS winner alone.
-        if w.kind.is_closed() || matches!(w.kind, Kind::Disabled | Kind::ForcedOpen) {
+        if w.kind().is_closed() || matches!(w.kind(), Kind::Disabled | Kind::ForcedOpen) {
             let stamp = self.load_stamp();
-            if stamp.never_anchored(w.gen) {
+            if stamp.never_anchored(w.gen()) {
                 self.anchor(w, stamp, self.now_millis());
             }
         }
@@ -125,10 +125,10 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// Moves the start of the current segment from `stamp` to `now` (read
     /// after `stamp` was loaded), booking the time in between.
     pub(super) fn anchor(&self, w: Word, stamp: Stamp, now: u32) {
-        if self.load_word().gen != w.gen {
+        if self.load_word().gen() != w.gen() {
             return; // a transition happened; its winner publishes
         }
-        let new = Stamp::new(w.gen, now).encode();
+        let new = Stamp::new(w.gen(), now).bits();
         // ORDERING: as in `publish`. One attempt, from the stamp `now` was
         // read after: if it fails, a publisher or another anchor got there
         // first and the segment is already accounted for (anchoring from a
@@ -137,7 +137,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
             .words
             .0
             .stamp
-            .compare_exchange(stamp.encode(), new, Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(stamp.bits(), new, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
         {
             self.book(w, stamp, now);
@@ -148,11 +148,11 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// accumulators. If the predecessor never published its stamp (it was
     /// overtaken before it could), that segment is not booked.
     pub(super) fn book(&self, from: Word, prev: Stamp, at: u32) {
-        if !prev.belongs_to(from.gen) {
+        if !prev.belongs_to(from.gen()) {
             return;
         }
         let c = &self.counters.0;
-        self.split(from, saturating_span(prev.time, at), |s, ms| {
+        self.split(from, saturating_span(prev.time(), at), |s, ms| {
             c.add_time(s, ms)
         });
     }
@@ -162,13 +162,13 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// with its reopens) was OPEN.
     #[inline]
     pub(super) fn split(&self, w: Word, ms: u32, mut add: impl FnMut(State, u32)) {
-        if let Kind::HalfOpen = w.kind {
-            let open_ms = self.limits().open_ms(w.reopens);
+        if let Kind::HalfOpen = w.kind() {
+            let open_ms = self.limits().open_ms(w.reopens());
             let open = if ms < open_ms { ms } else { open_ms };
             add(State::Open, open);
             add(State::HalfOpen, ms - open);
         } else {
-            add(public_state(w.kind), ms);
+            add(public_state(w.kind()), ms);
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::primitive::Ordering;
 impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K> {
     #[inline(always)]
     pub(super) fn load_word(&self) -> Word {
-        Word::decode(self.load_bits())
+        Word::from_bits(self.load_bits())
     }
 
     /// The word's bits, for the closed path's tests on them.
@@ -29,7 +29,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     pub(super) fn load_stamp(&self) -> Stamp {
         // ORDERING: Acquire pairs with the AcqRel stamp CAS in `publish`; the
         // tag says which generation the time belongs to.
-        Stamp::decode(self.words.0.stamp.load(Ordering::Acquire))
+        Stamp::from_bits(self.words.0.stamp.load(Ordering::Acquire))
     }
 
     /// The stamp that goes with `w`, which the caller loaded earlier. A
@@ -43,7 +43,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     #[inline]
     pub(super) fn stamp_for(&self, w: Word) -> Result<Stamp, Word> {
         let stamp = self.load_stamp();
-        if !stamp.belongs_to(w.gen) {
+        if !stamp.belongs_to(w.gen()) {
             // ORDERING: the Acquire load of the stamp synchronises with the
             // Release of its publisher, whose CAS on the word came first, so
             // this load sees that word or a later one.
@@ -58,7 +58,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// Whether the word is still `w`, as a read-modify-write (the latest
     /// value in the word's modification order, not a possibly older one).
     pub(super) fn word_is(&self, w: Word) -> bool {
-        let bits = w.encode();
+        let bits = w.bits();
         // ORDERING: AcqRel, so that a transition after this in the word's
         // order synchronises with it. That transition read its clock before
         // its CAS, so it may be dated before our reading, by at most the time
@@ -81,13 +81,13 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
             .0
             .word
             .compare_exchange_weak(
-                current.encode(),
-                new.encode(),
+                current.bits(),
+                new.bits(),
                 Ordering::AcqRel,
                 Ordering::Acquire,
             )
             .map(|_| ())
-            .map_err(Word::decode)
+            .map_err(Word::from_bits)
     }
 
     #[inline]
@@ -159,10 +159,10 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     #[cold]
     #[inline(never)]
     pub(super) fn complete(&self, from: Word, step: Step) {
-        if step.to.gen != from.gen {
+        if step.to.gen() != from.gen() {
             self.publish(from, step.to, step.at);
         }
-        if step.to.kind.is_closed() {
+        if step.to.kind().is_closed() {
             // A closed breaker judges its rates afresh.
             self.clear_window();
         }
@@ -170,10 +170,10 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
             self.counters.0.record_transition(cause);
             self.observer.on_event(&Event::Transition(Transition {
                 name: self.config().name,
-                from: public_state(from.kind),
-                to: public_state(step.to.kind),
+                from: public_state(from.kind()),
+                to: public_state(step.to.kind()),
                 at: Instant::from_ticks(step.at),
-                consecutive_failures: step.to.streak as u32,
+                consecutive_failures: step.to.streak() as u32,
                 cause,
             }));
         }
@@ -184,12 +184,12 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// segment that ended.
     pub(super) fn publish(&self, from: Word, to: Word, at: u32) {
         let stamps = &self.words.0.stamp;
-        let new = Stamp::new(to.gen, at).encode();
+        let new = Stamp::new(to.gen(), at).bits();
         // ORDERING: Acquire pairs with the AcqRel CAS of a later publisher:
         // if we see its stamp, the load of `word` below sees its generation.
         let mut current = stamps.load(Ordering::Acquire);
         loop {
-            if self.load_word().gen != to.gen {
+            if self.load_word().gen() != to.gen() {
                 // Superseded: the newer winner publishes its own stamp.
                 return;
             }
@@ -202,7 +202,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
                 Err(actual) => current = actual,
             }
         }
-        self.book(from, Stamp::decode(current), at);
+        self.book(from, Stamp::from_bits(current), at);
     }
 
     /// Records the outcome of a permit of generation `gen` (out of line: the

@@ -150,8 +150,8 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         pub fn from_settings(settings: K, clock: C, observer: O) -> Self {
             Self {
                 words: CachePadded(Words {
-                    word: AtomicU32::new(Word::INITIAL.encode()),
-                    stamp: AtomicU32::new(Stamp::UNANCHORED.encode()),
+                    word: AtomicU32::new(Word::INITIAL.bits()),
+                    stamp: AtomicU32::new(Stamp::UNANCHORED.bits()),
                 }),
                 counters: CachePadded(Counters::new()),
                 settings,
@@ -235,7 +235,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         if let Some(gen) = self.windowed_closed_gen(bits) {
             return Ok(Permit::new(self, gen));
         }
-        self.acquire_slow(Word::decode(bits))
+        self.acquire_slow(Word::from_bits(bits))
     }
 
     #[cold]
@@ -279,7 +279,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
         let w = self.drive(self.load_word(), |w, seen| {
             decide_state(w, seen, self.limits())
         });
-        public_state(w.kind)
+        public_state(w.kind())
     }
 
     /// Failures since the last success or `reset()` (saturates at 511).
@@ -292,7 +292,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// assert_eq!(b.consecutive_failures(), 1);
     /// ```
     pub fn consecutive_failures(&self) -> u32 {
-        self.load_word().streak as u32
+        self.load_word().streak() as u32
     }
 
     fn command(&self, cmd: Command) {
@@ -567,7 +567,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
                     return;
                 }
                 if let Decision::Done(()) = decide_outcome(
-                    Word::decode(bits),
+                    Word::from_bits(bits),
                     None,
                     gen,
                     Effect::Success,

@@ -68,7 +68,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
             return;
         };
         let w = self.load_word();
-        if w.gen != gen || !w.kind.is_closed() {
+        if w.gen() != gen || !w.kind().is_closed() {
             // An outcome from before the last transition, or while the
             // breaker is not CLOSED: the window is for CLOSED traffic.
             return;

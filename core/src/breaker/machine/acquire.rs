@@ -12,20 +12,16 @@ use crate::event::State;
 /// OPEN or half-open (the CLOSED path reads no clock).
 #[inline]
 pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> Decision<Admission> {
-    match w.kind {
-        Kind::Closed | Kind::Disabled => Decision::Done(Ok(w.gen)),
+    match w.kind() {
+        Kind::Closed | Kind::Disabled => Decision::Done(Ok(w.gen())),
         // A breaker no decision had seen yet and that feeds no window takes
         // the fast path from now on (no new generation: nothing changed).
         #[cfg(feature = "policies")]
-        Kind::ClosedSlow if !l.windowed() => Decision::Write(
-            Word {
-                kind: Kind::Closed,
-                ..w
-            },
-            Ok(w.gen),
-        ),
+        Kind::ClosedSlow if !l.windowed() => {
+            Decision::Write(w.with_kind(Kind::Closed), Ok(w.gen()))
+        }
         #[cfg(feature = "policies")]
-        Kind::ClosedSlow => Decision::Done(Ok(w.gen)),
+        Kind::ClosedSlow => Decision::Done(Ok(w.gen())),
         Kind::ForcedOpen => Decision::Done(Err((State::ForcedOpen, None))),
         Kind::HalfOpen => {
             let Some(seen) = seen else {
@@ -33,13 +29,11 @@ pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> D
             };
             // The first probe of the episode: its admission time starts
             // half_open_timeout.
-            let to = Word {
-                kind: Kind::Probing,
-                admitted: 1,
-                successes: 0,
-                failed: 0,
-                ..w
-            };
+            let to = w
+                .with_kind(Kind::Probing)
+                .with_admitted(1)
+                .with_successes(0)
+                .with_failed(0);
             admit_first_in_flight(to, seen.now)
         }
         Kind::Open | Kind::Probing => {
@@ -47,9 +41,9 @@ pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> D
                 Ok(seen) => seen,
                 Err(first) => return first,
             };
-            if let Kind::Open = w.kind {
-                let open_ms = l.open_ms(w.reopens);
-                let left = if seen.stamp.belongs_to(w.gen) {
+            if let Kind::Open = w.kind() {
+                let open_ms = l.open_ms(w.reopens());
+                let left = if seen.stamp.belongs_to(w.gen()) {
                     open_ms - seen.stamp.since(seen.now)
                 } else {
                     // The opener has not published its time yet: at most a
@@ -58,15 +52,12 @@ pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> D
                 };
                 return Decision::Done(Err((State::Open, Some(Duration::from_ticks(left)))));
             }
-            if (w.admitted as u32) >= l.permits {
+            if (w.admitted() as u32) >= l.permits {
                 return Decision::Done(Err((State::HalfOpen, None)));
             }
-            let to = Word {
-                admitted: w.admitted + 1,
-                ..w
-            };
+            let to = w.with_admitted(w.admitted() + 1);
             if w.in_flight() > 0 {
-                return Decision::Write(to, Ok(w.gen));
+                return Decision::Write(to, Ok(w.gen()));
             }
             // No probe in flight: this admission restarts half_open_timeout.
             admit_first_in_flight(to, seen.now)
@@ -79,16 +70,13 @@ pub(crate) const fn decide_acquire(w: Word, seen: Option<Seen>, l: &Limits) -> D
 /// from it.
 #[inline]
 const fn admit_first_in_flight(to: Word, now: u32) -> Decision<Admission> {
-    let to = Word {
-        gen: Word::gen_after(to.gen),
-        ..to
-    };
+    let to = to.with_gen(Word::gen_after(to.gen()));
     Decision::Step(
         Step {
             to,
             cause: None,
             at: now,
         },
-        Ok(to.gen),
+        Ok(to.gen()),
     )
 }

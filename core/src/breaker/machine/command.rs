@@ -17,7 +17,7 @@ pub(crate) const fn decide_command(
     cmd: Command,
     l: &Limits,
 ) -> Decision<()> {
-    if let Kind::Open | Kind::Probing = w.kind {
+    if let Kind::Open | Kind::Probing = w.kind() {
         if let Err(first) = deadline_first::<()>(w, seen, l) {
             return first;
         }
@@ -28,21 +28,16 @@ pub(crate) const fn decide_command(
         Command::Disable => (Kind::Disabled, Cause::Disable),
     };
     let same = match cmd {
-        Command::Reset => w.kind.is_closed(),
-        _ => w.kind as u8 == kind as u8,
+        Command::Reset => w.kind().is_closed(),
+        _ => w.kind() as u8 == kind as u8,
     };
     if same {
         // reset() clears the streak even when already CLOSED, without a new
         // generation: permits in flight stay current.
         return match cmd {
-            Command::Reset if w.streak != 0 || w.kind as u8 != kind as u8 => Decision::Write(
-                Word {
-                    streak: 0,
-                    kind,
-                    ..w
-                },
-                (),
-            ),
+            Command::Reset if w.streak() != 0 || w.kind() as u8 != kind as u8 => {
+                Decision::Write(w.with_streak(0).with_kind(kind), ())
+            }
             _ => Decision::Done(()),
         };
     }
@@ -52,9 +47,9 @@ pub(crate) const fn decide_command(
     let mut to = w.next(kind);
     // A manual command ends any run of reopens: the next opening starts
     // from reset_timeout again.
-    to.reopens = 0;
+    to = to.with_reopens(0);
     if let Command::Reset = cmd {
-        to.streak = 0;
+        to = to.with_streak(0);
     }
     Decision::Step(
         Step {
@@ -71,8 +66,8 @@ pub(crate) const fn decide_command(
 /// in every state and drives a transition only in CLOSED.
 #[inline]
 pub(crate) const fn decide_reset_stats(w: Word) -> Decision<()> {
-    if w.streak != 0 {
-        Decision::Write(Word { streak: 0, ..w }, ())
+    if w.streak() != 0 {
+        Decision::Write(w.with_streak(0), ())
     } else {
         Decision::Done(())
     }

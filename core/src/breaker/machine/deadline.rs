@@ -30,19 +30,16 @@ pub(super) const fn passed_at(since: u32, limit: u32, now: u32) -> u32 {
 /// "not passed".
 #[inline]
 pub(crate) const fn decide_deadline(w: Word, seen: Seen, l: &Limits) -> Option<Step> {
-    if !seen.stamp.belongs_to(w.gen) {
+    if !seen.stamp.belongs_to(w.gen()) {
         return None;
     }
     let since = seen.stamp.since(seen.now);
-    let open_ms = l.open_ms(w.reopens);
-    match w.kind {
+    let open_ms = l.open_ms(w.reopens());
+    match w.kind() {
         Kind::Open if since >= open_ms => Some(Step {
             // Same generation: no permit was admitted while OPEN, so there is
             // nothing to invalidate, and the stamp stays valid for HALF_OPEN.
-            to: Word {
-                kind: Kind::HalfOpen,
-                ..w
-            },
+            to: w.with_kind(Kind::HalfOpen),
             cause: Some(Cause::ResetTimeout),
             at: passed_at(since, open_ms, seen.now),
         }),
@@ -81,7 +78,7 @@ pub(super) const fn reopened(w: Word) -> Word {
     // Counted only where it grows the open time.
     #[cfg(feature = "policies")]
     {
-        to.reopens = w.reopens_plus_one();
+        to = to.with_reopens(w.reopens_plus_one());
     }
     to
 }
@@ -90,7 +87,7 @@ pub(super) const fn reopened(w: Word) -> Word {
 /// deadlines passed, then report the word.
 #[inline]
 pub(crate) const fn decide_state(w: Word, seen: Option<Seen>, l: &Limits) -> Decision<Word> {
-    if let Kind::Open | Kind::Probing = w.kind {
+    if let Kind::Open | Kind::Probing = w.kind() {
         if let Err(first) = deadline_first::<Word>(w, seen, l) {
             return first;
         }

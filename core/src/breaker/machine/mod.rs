@@ -1,4 +1,4 @@
-//! The breaker as a pure machine: `const fn` decisions over the decoded
+//! The breaker as a pure machine: `const fn` decisions over the packed
 //! state word, tested directly here and driven by proptest and fuzz through
 //! the real breaker. Nothing here touches an atomic or a clock: a decision
 //! that needs the time says so ([`Decision::NeedClock`]), and the driver

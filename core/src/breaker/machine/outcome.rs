@@ -50,10 +50,10 @@ pub(crate) const fn decide_outcome(
     effect: Effect,
     l: &Limits,
 ) -> Decision<()> {
-    if w.gen != gen {
+    if w.gen() != gen {
         return Decision::Done(());
     }
-    match w.kind {
+    match w.kind() {
         Kind::Closed | Kind::Disabled => decide_closed(w, seen, effect, l),
         #[cfg(feature = "policies")]
         Kind::ClosedSlow => decide_closed(w, seen, effect, l),
@@ -72,29 +72,12 @@ pub(crate) const fn decide_outcome(
                 return decide_probe_by_rate(w, seen, effect, l);
             }
             match effect {
-                Effect::Release => Decision::Write(
-                    Word {
-                        admitted: w.admitted - 1,
-                        ..w
-                    },
-                    (),
-                ),
-                Effect::Success if (w.successes as u32) + 1 < l.to_close => Decision::Write(
-                    Word {
-                        successes: w.successes + 1,
-                        streak: 0,
-                        ..w
-                    },
-                    (),
-                ),
-                Effect::Success => close(Word { streak: 0, ..w }, seen.now, l),
-                Effect::Failure => reopen(
-                    Word {
-                        streak: w.streak_plus_one(),
-                        ..w
-                    },
-                    seen.now,
-                ),
+                Effect::Release => Decision::Write(w.with_admitted(w.admitted() - 1), ()),
+                Effect::Success if (w.successes() as u32) + 1 < l.to_close => {
+                    Decision::Write(w.with_successes(w.successes() + 1).with_streak(0), ())
+                }
+                Effect::Success => close(w.with_streak(0), seen.now, l),
+                Effect::Failure => reopen(w.with_streak(w.streak_plus_one()), seen.now),
             }
         }
         // No permit is ever admitted in these generations (OPEN and
@@ -110,18 +93,18 @@ pub(crate) const fn decide_outcome(
 const fn decide_closed(w: Word, seen: Option<Seen>, effect: Effect, l: &Limits) -> Decision<()> {
     match effect {
         Effect::Release => Decision::Done(()),
-        Effect::Success if w.streak == 0 => Decision::Done(()),
-        Effect::Success => Decision::Write(Word { streak: 0, ..w }, ()),
+        Effect::Success if w.streak() == 0 => Decision::Done(()),
+        Effect::Success => Decision::Write(w.with_streak(0), ()),
         Effect::Failure => {
             let streak = w.streak_plus_one();
-            if !w.kind.is_closed() || (streak as u32) < l.threshold {
-                return Decision::Write(Word { streak, ..w }, ());
+            if !w.kind().is_closed() || (streak as u32) < l.threshold {
+                return Decision::Write(w.with_streak(streak), ());
             }
             let Some(seen) = seen else {
                 return Decision::NeedClock;
             };
             let mut to = w.next(Kind::Open);
-            to.streak = streak;
+            to = to.with_streak(streak);
             Decision::Step(
                 Step {
                     to,
@@ -146,31 +129,17 @@ pub(super) const fn decide_probe_by_rate(
     l: &Limits,
 ) -> Decision<()> {
     let w = match effect {
-        Effect::Release => {
-            return Decision::Write(
-                Word {
-                    admitted: w.admitted - 1,
-                    ..w
-                },
-                (),
-            )
-        }
-        Effect::Success => Word {
-            successes: w.successes + 1,
-            streak: 0,
-            ..w
-        },
-        Effect::Failure => Word {
-            failed: w.failed + 1,
-            streak: w.streak_plus_one(),
-            ..w
-        },
+        Effect::Release => return Decision::Write(w.with_admitted(w.admitted() - 1), ()),
+        Effect::Success => w.with_successes(w.successes() + 1).with_streak(0),
+        Effect::Failure => w
+            .with_failed(w.failed() + 1)
+            .with_streak(w.streak_plus_one()),
     };
-    let reported = (w.successes + w.failed) as u32;
+    let reported = (w.successes() + w.failed()) as u32;
     if reported < l.permits {
         return Decision::Write(w, ());
     }
-    if rate_reached(w.failed as u32, reported, l.half_open_rate) {
+    if rate_reached(w.failed() as u32, reported, l.half_open_rate) {
         reopen(w, seen.now)
     } else {
         close(w, seen.now, l)
@@ -196,7 +165,7 @@ pub(super) const fn reopen(w: Word, now: u32) -> Decision<()> {
 #[inline]
 pub(super) const fn close(w: Word, now: u32, l: &Limits) -> Decision<()> {
     let mut to = w.next(l.closed_kind());
-    to.reopens = 0;
+    to = to.with_reopens(0);
     Decision::Step(
         Step {
             to,

@@ -76,7 +76,7 @@ pub(crate) const fn decide_rate_trip(
     gen: u8,
     cause: Cause,
 ) -> Decision<()> {
-    if w.gen != gen || !w.kind.is_closed() {
+    if w.gen() != gen || !w.kind().is_closed() {
         return Decision::Done(());
     }
     let Some(seen) = seen else {

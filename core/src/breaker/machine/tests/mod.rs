@@ -21,13 +21,10 @@ pub(super) const L: Limits = Limits::of(&CFG);
 /// A CLOSED word of a breaker without a window (on the fast path; with
 /// the `policies` feature the zero word is the slow path's CLOSED, which the
 /// first acquire moves here).
-pub(super) const CLOSED: Word = Word {
-    kind: Kind::Closed,
-    ..Word::INITIAL
-};
+pub(super) const CLOSED: Word = Word::INITIAL.with_kind(Kind::Closed);
 
 pub(super) fn word(kind: Kind) -> Word {
-    Word { kind, ..CLOSED }
+    CLOSED.with_kind(kind)
 }
 
 pub(super) fn seen(gen: u8, stamp_ms: u32, now: u32) -> Option<Seen> {
@@ -60,8 +57,8 @@ fn open_half_opens_at_the_deadline_with_logical_time() {
     let w = word(Kind::Open);
     match decide_acquire(w, seen(0, 100, 5_000), &L) {
         Decision::Advance(step) => {
-            assert_eq!(step.to.kind, Kind::HalfOpen);
-            assert_eq!(step.to.gen, w.gen);
+            assert_eq!(step.to.kind(), Kind::HalfOpen);
+            assert_eq!(step.to.gen(), w.gen());
             assert_eq!(step.at, 1_100);
             assert_eq!(step.cause, Some(Cause::ResetTimeout));
         }
@@ -98,12 +95,12 @@ fn first_probe_reads_the_clock_bumps_generation_and_cap_is_exact() {
         panic!()
     };
     let p1 = step.to;
-    assert_eq!((p1.kind, p1.gen, p1.admitted), (Kind::Probing, 1, 1));
+    assert_eq!((p1.kind(), p1.gen(), p1.admitted()), (Kind::Probing, 1, 1));
     assert_eq!((step.cause, step.at), (None, 1_200));
     let Decision::Write(p2, Ok(1)) = decide_acquire(p1, seen(1, 1_200, 1_210), &L) else {
         panic!()
     };
-    assert_eq!(p2.admitted, 2);
+    assert_eq!(p2.admitted(), 2);
     assert_eq!(
         decide_acquire(p2, seen(1, 1_200, 1_210), &L),
         Decision::Done(Err((State::HalfOpen, None)))
@@ -112,43 +109,34 @@ fn first_probe_reads_the_clock_bumps_generation_and_cap_is_exact() {
 
 #[test]
 fn a_probe_admitted_with_none_in_flight_restarts_the_timer() {
-    let w = Word {
-        kind: Kind::Probing,
-        gen: 4,
-        admitted: 1,
-        successes: 1,
-        ..CLOSED
-    };
+    let w = CLOSED
+        .with_kind(Kind::Probing)
+        .with_gen(4)
+        .with_admitted(1)
+        .with_successes(1);
     let Decision::Step(step, Ok(5)) = decide_acquire(w, seen(4, 0, 900), &L) else {
         panic!()
     };
-    assert_eq!((step.to.admitted, step.to.gen, step.at), (2, 5, 900));
+    assert_eq!((step.to.admitted(), step.to.gen(), step.at), (2, 5, 900));
 }
 
 #[test]
 fn probing_times_out_only_with_probes_outstanding() {
-    let w = Word {
-        kind: Kind::Probing,
-        admitted: 1,
-        ..CLOSED
-    };
+    let w = CLOSED.with_kind(Kind::Probing).with_admitted(1);
     let at = |now| Seen {
         stamp: Stamp::new(0, 0),
         now,
     };
     assert!(decide_deadline(w, at(499), &L).is_none());
     let step = decide_deadline(w, at(600), &L).unwrap();
-    assert_eq!((step.to.kind, step.at), (Kind::Open, 500));
-    let resolved = Word { successes: 1, ..w };
+    assert_eq!((step.to.kind(), step.at), (Kind::Open, 500));
+    let resolved = w.with_successes(1);
     assert!(decide_deadline(resolved, at(600), &L).is_none());
 }
 
 #[test]
 fn threshold_failure_reads_the_clock_trips_and_keeps_streak() {
-    let w = Word {
-        streak: 2,
-        ..CLOSED
-    };
+    let w = CLOSED.with_streak(2);
     assert_eq!(
         decide_outcome(w, None, 0, Effect::Failure, &L),
         Decision::NeedClock
@@ -156,7 +144,7 @@ fn threshold_failure_reads_the_clock_trips_and_keeps_streak() {
     match decide_outcome(w, seen(0, 0, 42), 0, Effect::Failure, &L) {
         Decision::Step(step, ()) => {
             assert_eq!(
-                (step.to.kind, step.to.streak, step.to.gen),
+                (step.to.kind(), step.to.streak(), step.to.gen()),
                 (Kind::Open, 3, 1)
             );
             assert_eq!((step.cause, step.at), (Some(Cause::FailureThreshold), 42));
@@ -173,13 +161,7 @@ fn closed_outcomes_below_the_threshold_read_no_clock() {
     );
     assert_eq!(
         decide_outcome(CLOSED, None, 0, Effect::Failure, &L),
-        Decision::Write(
-            Word {
-                streak: 1,
-                ..CLOSED
-            },
-            ()
-        )
+        Decision::Write(CLOSED.with_streak(1), ())
     );
 }
 
@@ -193,42 +175,36 @@ fn stale_generation_drives_nothing() {
 
 #[test]
 fn disabled_counts_streak_but_never_trips() {
-    let w = Word {
-        kind: Kind::Disabled,
-        streak: 10,
-        ..CLOSED
-    };
+    let w = CLOSED.with_kind(Kind::Disabled).with_streak(10);
     assert_eq!(
         decide_outcome(w, None, 0, Effect::Failure, &L),
-        Decision::Write(Word { streak: 11, ..w }, ())
+        Decision::Write(w.with_streak(11), ())
     );
 }
 
 #[test]
 fn probe_outcomes() {
-    let w = Word {
-        kind: Kind::Probing,
-        admitted: 2,
-        successes: 1,
-        streak: 4,
-        ..CLOSED
-    };
+    let w = CLOSED
+        .with_kind(Kind::Probing)
+        .with_admitted(2)
+        .with_successes(1)
+        .with_streak(4);
     let s = seen(0, 0, 10);
     match decide_outcome(w, s, 0, Effect::Success, &L) {
         Decision::Step(step, ()) => {
-            assert_eq!((step.to.kind, step.to.streak), (Kind::Closed, 0))
+            assert_eq!((step.to.kind(), step.to.streak()), (Kind::Closed, 0))
         }
         other => panic!("{other:?}"),
     }
     match decide_outcome(w, s, 0, Effect::Failure, &L) {
         Decision::Step(step, ()) => {
-            assert_eq!((step.to.kind, step.to.streak), (Kind::Open, 5))
+            assert_eq!((step.to.kind(), step.to.streak()), (Kind::Open, 5))
         }
         other => panic!("{other:?}"),
     }
     assert_eq!(
         decide_outcome(w, s, 0, Effect::Release, &L),
-        Decision::Write(Word { admitted: 1, ..w }, ())
+        Decision::Write(w.with_admitted(1), ())
     );
     assert_eq!(
         decide_outcome(w, None, 0, Effect::Release, &L),
@@ -240,12 +216,10 @@ fn probe_outcomes() {
 fn a_wrapped_result_with_no_probe_in_flight_drives_nothing() {
     // A permit from exactly GENERATIONS generations back carries the
     // current generation: with nothing in flight it cannot be a probe.
-    let idle = Word {
-        kind: Kind::Probing,
-        admitted: 1,
-        successes: 1,
-        ..CLOSED
-    };
+    let idle = CLOSED
+        .with_kind(Kind::Probing)
+        .with_admitted(1)
+        .with_successes(1);
     for effect in [Effect::Success, Effect::Failure, Effect::Release] {
         assert_eq!(
             decide_outcome(idle, seen(0, 0, 10), 0, effect, &L),
@@ -266,20 +240,21 @@ fn no_outcome_sequence_breaks_the_word_invariants() {
     // word: successes never pass admitted, nothing underflows.
     for admitted in 0..=L.permits as u8 {
         for successes in 0..=admitted {
-            let w = Word {
-                kind: Kind::Probing,
-                admitted,
-                successes,
-                ..CLOSED
-            };
+            let w = CLOSED
+                .with_kind(Kind::Probing)
+                .with_admitted(admitted)
+                .with_successes(successes);
             for effect in [Effect::Success, Effect::Failure, Effect::Release] {
                 let to = match decide_outcome(w, seen(0, 0, 10), 0, effect, &L) {
                     Decision::Write(to, ()) => to,
                     Decision::Step(step, ()) => step.to,
                     _ => continue,
                 };
-                assert!(to.successes <= to.admitted, "{w:?} {effect:?} -> {to:?}");
-                assert!(to.admitted <= w.admitted.max(1));
+                assert!(
+                    to.successes() <= to.admitted(),
+                    "{w:?} {effect:?} -> {to:?}"
+                );
+                assert!(to.admitted() <= w.admitted().max(1));
             }
         }
     }
@@ -287,24 +262,16 @@ fn no_outcome_sequence_breaks_the_word_invariants() {
 
 #[test]
 fn late_probe_result_reopens_first() {
-    let w = Word {
-        kind: Kind::Probing,
-        admitted: 1,
-        ..CLOSED
-    };
+    let w = CLOSED.with_kind(Kind::Probing).with_admitted(1);
     match decide_outcome(w, seen(0, 0, 501), 0, Effect::Success, &L) {
-        Decision::Advance(step) => assert_eq!(step.to.kind, Kind::Open),
+        Decision::Advance(step) => assert_eq!(step.to.kind(), Kind::Open),
         other => panic!("{other:?}"),
     }
 }
 
 #[test]
 fn commands() {
-    let open = Word {
-        kind: Kind::Open,
-        streak: 5,
-        ..CLOSED
-    };
+    let open = CLOSED.with_kind(Kind::Open).with_streak(5);
     assert_eq!(
         decide_command(open, None, Command::Reset, &L),
         Decision::NeedClock
@@ -314,18 +281,15 @@ fn commands() {
     };
     assert_eq!(
         (
-            step.to.kind,
-            step.to.streak,
-            step.to.gen,
+            step.to.kind(),
+            step.to.streak(),
+            step.to.gen(),
             step.cause,
             step.at
         ),
         (Kind::Closed, 0, 1, Some(Cause::Reset), 7)
     );
-    let closed = Word {
-        streak: 2,
-        ..CLOSED
-    };
+    let closed = CLOSED.with_streak(2);
     assert_eq!(
         decide_command(closed, None, Command::Reset, &L),
         Decision::Write(CLOSED, ())
@@ -341,7 +305,7 @@ fn commands() {
     );
     // A due deadline is made first, at its own time.
     match decide_command(open, seen(0, 0, 5_000), Command::ForceOpen, &L) {
-        Decision::Advance(step) => assert_eq!((step.to.kind, step.at), (Kind::HalfOpen, 1_000)),
+        Decision::Advance(step) => assert_eq!((step.to.kind(), step.at), (Kind::HalfOpen, 1_000)),
         other => panic!("{other:?}"),
     }
 }
@@ -356,22 +320,17 @@ fn reset_stats_clears_the_streak_in_every_state_and_changes_nothing_else() {
         Kind::ForcedOpen,
         Kind::Disabled,
     ] {
-        let w = Word {
-            kind,
-            streak: 7,
-            gen: 5,
-            admitted: 1,
-            successes: 1,
-            ..CLOSED
-        };
+        let w = CLOSED
+            .with_kind(kind)
+            .with_streak(7)
+            .with_gen(5)
+            .with_admitted(1)
+            .with_successes(1);
         assert_eq!(
             decide_reset_stats(w),
-            Decision::Write(Word { streak: 0, ..w }, ()),
+            Decision::Write(w.with_streak(0), ()),
             "{kind:?}"
         );
-        assert_eq!(
-            decide_reset_stats(Word { streak: 0, ..w }),
-            Decision::Done(())
-        );
+        assert_eq!(decide_reset_stats(w.with_streak(0)), Decision::Done(()));
     }
 }

@@ -25,10 +25,7 @@ fn the_open_time_grows_per_reopen_and_stops_at_the_cap() {
 
 #[test]
 fn an_open_breaker_waits_the_open_time_of_its_reopen_count() {
-    let open = Word {
-        reopens: 1,
-        ..word(Kind::Open)
-    };
+    let open = word(Kind::Open).with_reopens(1);
     // 2.999 s after opening: not yet (3 s for the first reopen) ...
     assert_eq!(
         decide_deadline(open, seen(0, 0, 2_999).unwrap(), &GROWING),
@@ -41,67 +38,55 @@ fn an_open_breaker_waits_the_open_time_of_its_reopen_count() {
     // ... at 3 s, inclusive.
     let step = decide_deadline(open, seen(0, 0, 3_000).unwrap(), &GROWING).unwrap();
     assert_eq!(
-        (step.to.kind, step.cause, step.at),
+        (step.to.kind(), step.cause, step.at),
         (Kind::HalfOpen, Some(Cause::ResetTimeout), 3_000)
     );
-    assert_eq!(step.to.reopens, 1, "half-open keeps the count");
+    assert_eq!(step.to.reopens(), 1, "half-open keeps the count");
 }
 
 #[test]
 fn a_failed_probe_or_a_half_open_timeout_counts_a_reopen_and_closing_clears_it() {
-    let probing = Word {
-        kind: Kind::Probing,
-        admitted: 1,
-        reopens: 2,
-        ..CLOSED
-    };
+    let probing = CLOSED
+        .with_kind(Kind::Probing)
+        .with_admitted(1)
+        .with_reopens(2);
     let Decision::Step(step, ()) =
         decide_outcome(probing, seen(0, 0, 10), 0, Effect::Failure, &GROWING)
     else {
         panic!()
     };
-    assert_eq!((step.to.kind, step.to.reopens), (Kind::Open, 3));
+    assert_eq!((step.to.kind(), step.to.reopens()), (Kind::Open, 3));
     let timeout = decide_deadline(probing, seen(0, 0, 500).unwrap(), &GROWING).unwrap();
     assert_eq!(
-        (timeout.cause, timeout.to.reopens),
+        (timeout.cause, timeout.to.reopens()),
         (Some(Cause::HalfOpenTimeout), 3)
     );
-    let saturated = Word {
-        reopens: 3,
-        ..probing
-    };
+    let saturated = probing.with_reopens(3);
     assert_eq!(
         decide_deadline(saturated, seen(0, 0, 500).unwrap(), &GROWING)
             .unwrap()
             .to
-            .reopens,
+            .reopens(),
         3
     );
     // Two successes close (permits 2), and the count goes back to zero.
-    let one = Word {
-        admitted: 2,
-        successes: 1,
-        ..probing
-    };
+    let one = probing.with_admitted(2).with_successes(1);
     let Decision::Step(step, ()) =
         decide_outcome(one, seen(0, 0, 10), 0, Effect::Success, &GROWING)
     else {
         panic!()
     };
-    assert_eq!((step.to.kind, step.to.reopens), (Kind::Closed, 0));
+    assert_eq!((step.to.kind(), step.to.reopens()), (Kind::Closed, 0));
 }
 
 #[test]
 fn a_manual_command_restarts_the_growth() {
-    let open = Word {
-        reopens: 4,
-        ..word(Kind::Open)
-    };
+    let open = word(Kind::Open).with_reopens(4);
     for cmd in [Command::Reset, Command::ForceOpen, Command::Disable] {
         let Decision::Step(step, ()) = decide_command(open, seen(0, 0, 10), cmd, &GROWING) else {
             panic!("{cmd:?}")
         };
-        assert_eq!(step.to.reopens, 0, "{cmd:?}");
+        assert_eq!(step.to.reopens(), 0, "{cmd:?}");
     }
 }
 
@@ -113,13 +98,11 @@ const BY_RATE: Limits = Limits::of(
 );
 
 fn probing(admitted: u8, successes: u8, failed: u8) -> Word {
-    Word {
-        kind: Kind::Probing,
-        admitted,
-        successes,
-        failed,
-        ..CLOSED
-    }
+    CLOSED
+        .with_kind(Kind::Probing)
+        .with_admitted(admitted)
+        .with_successes(successes)
+        .with_failed(failed)
 }
 
 #[test]
@@ -133,14 +116,7 @@ fn a_rate_decided_episode_waits_for_every_probe() {
             Effect::Failure,
             &BY_RATE
         ),
-        Decision::Write(
-            Word {
-                failed: 1,
-                streak: 1,
-                ..probing(4, 0, 0)
-            },
-            ()
-        )
+        Decision::Write(probing(4, 0, 0).with_failed(1).with_streak(1), ())
     );
     assert_eq!(
         decide_outcome(
@@ -172,10 +148,10 @@ fn a_rate_decided_episode_reopens_at_the_rate_inclusive_and_closes_below_it() {
         panic!()
     };
     assert_eq!(
-        (step.to.kind, step.cause),
+        (step.to.kind(), step.cause),
         (Kind::Open, Some(Cause::ProbeFailed))
     );
-    assert_eq!(step.to.reopens, 1);
+    assert_eq!(step.to.reopens(), 1);
     // 1 of 4 failed: close.
     let Decision::Step(step, ()) = decide_outcome(
         probing(4, 2, 1),
@@ -187,10 +163,10 @@ fn a_rate_decided_episode_reopens_at_the_rate_inclusive_and_closes_below_it() {
         panic!()
     };
     assert_eq!(
-        (step.to.kind, step.cause),
+        (step.to.kind(), step.cause),
         (Kind::Closed, Some(Cause::ProbesSucceeded))
     );
-    assert_eq!((step.to.streak, step.to.reopens), (0, 0));
+    assert_eq!((step.to.streak(), step.to.reopens()), (0, 0));
 }
 
 #[test]
@@ -271,11 +247,7 @@ fn the_window_verdict_needs_the_minimum_calls_and_is_inclusive() {
 
 #[test]
 fn a_rate_trip_opens_only_the_closed_generation_it_judged() {
-    let closed = Word {
-        gen: 3,
-        streak: 1,
-        ..word(Kind::Closed)
-    };
+    let closed = word(Kind::Closed).with_gen(3).with_streak(1);
     assert_eq!(
         decide_rate_trip(closed, None, 3, Cause::FailureRate),
         Decision::NeedClock
@@ -285,18 +257,15 @@ fn a_rate_trip_opens_only_the_closed_generation_it_judged() {
         panic!()
     };
     assert_eq!(
-        (step.to.kind, step.cause, step.at),
+        (step.to.kind(), step.cause, step.at),
         (Kind::Open, Some(Cause::FailureRate), 9)
     );
-    assert_eq!(step.to.streak, 1, "the streak is kept for the event");
+    assert_eq!(step.to.streak(), 1, "the streak is kept for the event");
     assert_eq!(
         decide_rate_trip(closed, seen(3, 0, 9), 2, Cause::FailureRate),
         Decision::Done(())
     );
-    let open = Word {
-        gen: 3,
-        ..word(Kind::Open)
-    };
+    let open = word(Kind::Open).with_gen(3);
     assert_eq!(
         decide_rate_trip(open, seen(3, 0, 9), 3, Cause::SlowCallRate),
         Decision::Done(())
@@ -361,15 +330,15 @@ const WINDOWED: Limits = Limits {
 #[test]
 fn a_breaker_without_a_window_leaves_the_slow_path_at_its_first_acquire() {
     // Every breaker starts on the slow path's CLOSED (the zero word).
-    assert_eq!(Word::INITIAL.kind, Kind::ClosedSlow);
-    assert_eq!(Word::INITIAL.encode(), 0);
+    assert_eq!(Word::INITIAL.kind(), Kind::ClosedSlow);
+    assert_eq!(Word::INITIAL.bits(), 0);
     // Without a window, the first acquire moves it to the fast path: the
     // same generation, nothing else changed, no transition.
     assert_eq!(
         decide_acquire(Word::INITIAL, None, &L),
         Decision::Write(CLOSED, Ok(0))
     );
-    assert_eq!(CLOSED.encode() & 0b111, 6);
+    assert_eq!(CLOSED.bits() & 0b111, 6);
     // With a window, it stays there: every call feeds the window.
     assert_eq!(
         decide_acquire(Word::INITIAL, None, &WINDOWED),
@@ -379,16 +348,7 @@ fn a_breaker_without_a_window_leaves_the_slow_path_at_its_first_acquire() {
     assert_eq!(public_state(Kind::ClosedSlow), State::Closed);
     assert!(Kind::ClosedSlow.is_closed() && Kind::Closed.is_closed());
     let failure = decide_outcome(Word::INITIAL, None, 0, Effect::Failure, &WINDOWED);
-    assert_eq!(
-        failure,
-        Decision::Write(
-            Word {
-                streak: 1,
-                ..Word::INITIAL
-            },
-            ()
-        )
-    );
+    assert_eq!(failure, Decision::Write(Word::INITIAL.with_streak(1), ()));
 }
 
 #[test]
@@ -401,21 +361,19 @@ fn every_way_back_to_closed_takes_the_path_of_the_breaker() {
         else {
             panic!("reset from OPEN is a transition")
         };
-        assert_eq!(step.to.kind, kind);
+        assert_eq!(step.to.kind(), kind);
         // A half-open episode that succeeded.
-        let probing = Word {
-            kind: Kind::Probing,
-            admitted: 2,
-            successes: 1,
-            ..CLOSED
-        };
+        let probing = CLOSED
+            .with_kind(Kind::Probing)
+            .with_admitted(2)
+            .with_successes(1);
         let Decision::Step(step, ()) =
             decide_outcome(probing, seen(0, 0, 10), 0, Effect::Success, limits)
         else {
             panic!("the last probe's success closes")
         };
         assert_eq!(
-            (step.to.kind, step.cause),
+            (step.to.kind(), step.cause),
             (kind, Some(Cause::ProbesSucceeded))
         );
     }
