@@ -566,14 +566,16 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
                 if success_is_quiet(bits, gen) {
                     return;
                 }
-                if let Decision::Done(()) = decide_outcome(
-                    Word::from_bits(bits),
-                    None,
-                    gen,
-                    Effect::Success,
-                    self.limits(),
-                ) {
-                    return;
+                // Any other success that writes nothing (a stale permit, a
+                // windowed CLOSED) is told apart inline on std-class CPUs,
+                // saving the call; on MCUs `apply_outcome` decides it, and
+                // the decision has one copy in flash, not one per call site.
+                if SPEED_OVER_SIZE {
+                    let w = Word::from_bits(bits);
+                    let decision = decide_outcome(w, None, gen, Effect::Success, self.limits());
+                    if let Decision::Done(()) = decision {
+                        return;
+                    }
                 }
                 self.apply_outcome(gen, Effect::Success);
             }
