@@ -31,6 +31,11 @@
 #![doc = include_str!("../SEMANTICS.md")]
 //!
 //! ## Features
+//! - `metrics` (default): the breaker's and the retry's counters (totals,
+//!   transitions by cause, time in each state, the delay histogram). Without
+//!   it a snapshot reads 0 for every count, a breaker is its two words (8 B of
+//!   RAM) and a firmware carries no code for counting: the lean build (see
+//!   BENCHMARKS.md).
 //! - `defmt`: `defmt::Format` on the public value types.
 //! - `critical-section`: atomics through a critical section, for targets
 //!   without CAS (thumbv6m, riscv32imc).

@@ -361,6 +361,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "metrics")]
     fn reports_follow_a_wrapping_total_and_hide_small_steps_back() {
         assert!(is_ahead(5, 3));
         assert!(is_ahead(3, 3));
@@ -371,5 +372,37 @@ mod tests {
         assert_eq!(c.report_time(State::Closed, 100), 100);
         assert_eq!(c.report_time(State::Closed, 90), 100, "a dip is hidden");
         assert_eq!(c.report_time(State::Closed, 150), 150);
+    }
+
+    /// Without the feature the counters take no room and read 0; what the
+    /// breaker decides does not depend on them.
+    #[test]
+    #[cfg(not(feature = "metrics"))]
+    fn without_the_metrics_feature_nothing_is_counted_or_stored() {
+        use crate::{
+            validated, BreakerConfig, CircuitBreaker, Duration, ManualClock, Retry, RetryConfig,
+        };
+        assert_eq!(core::mem::size_of::<Counters>(), 0);
+        let clock = ManualClock::new();
+        let b = CircuitBreaker::new(
+            validated!(BreakerConfig::new("b").failure_threshold(2)),
+            &clock,
+        );
+        let r = Retry::new(validated!(RetryConfig::new("r").max_attempts(2)), &clock, 1);
+        assert!(r.call(&clock, || b.call(|| Err::<(), _>(()))).is_err());
+        assert!(b.call(|| Ok::<_, ()>(())).is_err(), "rejected: OPEN");
+        clock.advance(Duration::from_secs(1));
+        let s = b.snapshot();
+        assert_eq!((s.state, s.consecutive_failures), (State::Open, 2));
+        assert_eq!(
+            (s.failures_total, s.rejected_total, s.transitions_total),
+            (0, 0, 0)
+        );
+        assert_eq!((s.time_in(State::Open), s.success_rate), (0, None));
+        let s = r.snapshot();
+        assert_eq!(
+            (s.attempts_total, s.retries_total, s.delay_ms_total),
+            (0, 0, 0)
+        );
     }
 }

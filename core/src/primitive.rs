@@ -27,15 +27,27 @@ pub(crate) use portable_atomic::fence;
 #[cfg(all(feature = "policies", totem_shuttle, not(totem_loom)))]
 pub(crate) use shuttle::sync::atomic::fence;
 
-#[cfg(not(target_has_atomic = "64"))]
+#[cfg(all(feature = "metrics", not(target_has_atomic = "64")))]
 pub(crate) use self::AtomicU32 as AtomicCounter;
+#[cfg(not(feature = "metrics"))]
+pub(crate) use self::Uncounted as AtomicCounter;
 /// Monotone event counters: 64-bit where the target has native 64-bit
-/// atomics, 32-bit (wrapping, like a Prometheus counter reset) elsewhere.
-#[cfg(all(totem_loom, target_has_atomic = "64"))]
+/// atomics, 32-bit (wrapping, like a Prometheus counter reset) elsewhere;
+/// without the `metrics` feature, [`Uncounted`].
+#[cfg(all(feature = "metrics", totem_loom, target_has_atomic = "64"))]
 pub(crate) use loom::sync::atomic::AtomicU64 as AtomicCounter;
-#[cfg(all(not(any(totem_loom, totem_shuttle)), target_has_atomic = "64"))]
+#[cfg(all(
+    feature = "metrics",
+    not(any(totem_loom, totem_shuttle)),
+    target_has_atomic = "64"
+))]
 pub(crate) use portable_atomic::AtomicU64 as AtomicCounter;
-#[cfg(all(totem_shuttle, not(totem_loom), target_has_atomic = "64"))]
+#[cfg(all(
+    feature = "metrics",
+    totem_shuttle,
+    not(totem_loom),
+    target_has_atomic = "64"
+))]
 pub(crate) use shuttle::sync::atomic::AtomicU64 as AtomicCounter;
 
 /// The integer an [`AtomicCounter`] holds.
@@ -43,6 +55,46 @@ pub(crate) use shuttle::sync::atomic::AtomicU64 as AtomicCounter;
 pub(crate) type CounterValue = u64;
 #[cfg(not(target_has_atomic = "64"))]
 pub(crate) type CounterValue = u32;
+
+/// The counter of a build without the `metrics` feature: zero-sized, it
+/// counts nothing and always reads 0, so every total, time in state and
+/// histogram takes no RAM and its code folds away, while the code that
+/// keeps them is written once, for both builds.
+#[cfg(not(feature = "metrics"))]
+#[derive(Debug)]
+pub(crate) struct Uncounted;
+
+#[cfg(not(feature = "metrics"))]
+#[allow(clippy::unused_self)]
+impl Uncounted {
+    pub(crate) const fn new(_: CounterValue) -> Self {
+        Uncounted
+    }
+
+    #[inline(always)]
+    pub(crate) fn load(&self, _: Ordering) -> CounterValue {
+        0
+    }
+
+    #[inline(always)]
+    pub(crate) fn store(&self, _: CounterValue, _: Ordering) {}
+
+    #[inline(always)]
+    pub(crate) fn fetch_add(&self, _: CounterValue, _: Ordering) -> CounterValue {
+        0
+    }
+
+    #[inline(always)]
+    pub(crate) fn compare_exchange_weak(
+        &self,
+        current: CounterValue,
+        _: CounterValue,
+        _: Ordering,
+        _: Ordering,
+    ) -> Result<CounterValue, CounterValue> {
+        Ok(current)
+    }
+}
 
 /// Emits a constructor that is `const fn` normally and a plain `fn` under
 /// loom or shuttle, whose atomics have no `const fn new` (crossbeam-epoch's

@@ -90,7 +90,7 @@ fn cells() -> [CachePadded<AtomicCounter>; STRIPES] {
     core::array::from_fn(|_| CachePadded(AtomicCounter::new(0)))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "metrics"))]
 mod tests {
     use super::*;
 

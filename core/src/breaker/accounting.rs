@@ -16,7 +16,9 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// A copy of the metrics. Also anchors the time accounting of a long
     /// CLOSED (or DISABLED / FORCED_OPEN) period, so take snapshots at least
     /// every 18 h for exact time-in-state over weeks; a snapshot
-    /// is lock-free and may make a pending lazy transition.
+    /// is lock-free and may make a pending lazy transition. Without the
+    /// `metrics` feature nothing is counted: the state and the streak are
+    /// read as always, and every total and time reads 0.
     ///
     /// ```
     /// # use totem_core::{validated, BreakerConfig, CircuitBreaker, ManualClock, State};
@@ -47,7 +49,9 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
             for s in State::ALL {
                 time[s as usize] = c.time(s);
             }
-            if anchored {
+            // Without the `metrics` feature no segment is booked, and the
+            // current one alone would be a misleading total.
+            if anchored && cfg!(feature = "metrics") {
                 self.split(w, stamp.elapsed_saturating(now), |s, ms| {
                     time[s as usize] += ms as u64
                 });

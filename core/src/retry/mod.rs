@@ -404,7 +404,8 @@ impl<C: Clock, O: Observer, K: Settings<RetrySettings>> Retry<C, O, K> {
         })
     }
 
-    /// A copy of the metrics.
+    /// A copy of the metrics: all zeros without the `metrics` feature, or
+    /// with [`RetryConfig::metrics`] off.
     ///
     /// ```
     /// # use totem_core::{validated, ManualClock, Retry, RetryConfig};
