@@ -10,7 +10,7 @@
 #
 #   scripts/footprint.sh                           (honours CARGO_TARGET_DIR)
 #   FOOTPRINT_BUDGET=2048 scripts/footprint.sh     budget for breaker + retry
-#   FOOTPRINT_STRICT=1 scripts/footprint.sh        also fail when the budget is missed
+#   FOOTPRINT_STRICT=1 scripts/footprint.sh        also fail when the lean build misses the budget
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup toolchain install >/dev/null

@@ -35,6 +35,15 @@ for t in thumbv6m-none-eabi riscv32imc-unknown-none-elf; do
 done
 # The A extension's CAS: lock-free, no critical-section feature.
 cargo build --locked -p totem-core --target riscv32imac-unknown-none-elf --features defmt
+# The lean build: without the counters (`metrics`, a default feature).
+cargo build --locked -p totem-core --target thumbv7em-none-eabihf --no-default-features
+cargo build --locked -p totem-core --target thumbv6m-none-eabi --no-default-features --features critical-section
+
+step "core and totem-embassy without the metrics feature (the lean build): lints and unit tests"
+cargo clippy --locked -p totem-core --all-targets --no-default-features -- -D warnings
+cargo clippy --locked -p totem-core --all-targets --no-default-features --features policies -- -D warnings
+cargo test --locked -q -p totem-core --no-default-features --lib
+cargo check --locked -p totem-embassy --no-default-features
 
 step "Prometheus and promtool, for the exporter's, the rules' and the end-to-end tests (Debian package, idempotent)"
 ./scripts/install-prometheus.sh

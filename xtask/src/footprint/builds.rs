@@ -35,6 +35,16 @@ impl Builds {
     /// Builds the firmware for `target` with `features` (none: the empty
     /// firmware) and returns a copy of its ELF, named after both.
     pub fn build(&self, target: &str, features: &[&str]) -> Result<PathBuf> {
+        self.build_with(target, features, true)
+    }
+
+    /// [`build`](Self::build) without the firmware's default features (the
+    /// core's counters): the lean build.
+    pub fn build_lean(&self, target: &str, features: &[&str]) -> Result<PathBuf> {
+        self.build_with(target, features, false)
+    }
+
+    fn build_with(&self, target: &str, features: &[&str], defaults: bool) -> Result<PathBuf> {
         let features = features.join(",");
         let mut cargo = Command::new("cargo");
         // From footprint/, so that its .cargo/config.toml (the linker script) applies.
@@ -53,6 +63,9 @@ impl Builds {
         if !features.is_empty() {
             cargo.args(["--features", &features]);
         }
+        if !defaults {
+            cargo.arg("--no-default-features");
+        }
         let failed = || format!("build failed: {target} features=[{features}]");
         let status = cargo
             .status()
@@ -60,11 +73,14 @@ impl Builds {
         if !status.success() {
             return Err(failed());
         }
-        let name = if features.is_empty() {
+        let mut name = if features.is_empty() {
             "empty".to_owned()
         } else {
             features.replace(',', "+")
         };
+        if !defaults {
+            name.push_str("+lean");
+        }
         let built = self
             .target_dir
             .join(target)
