@@ -566,18 +566,7 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
                 if success_is_quiet(bits, gen) {
                     return;
                 }
-                // Any other success that writes nothing (a stale permit, a
-                // windowed CLOSED) is told apart inline on std-class CPUs,
-                // saving the call; on MCUs `apply_outcome` decides it, and
-                // the decision has one copy in flash, not one per call site.
-                if SPEED_OVER_SIZE {
-                    let w = Word::from_bits(bits);
-                    let decision = decide_outcome(w, None, gen, Effect::Success, self.limits());
-                    if let Decision::Done(()) = decision {
-                        return;
-                    }
-                }
-                self.apply_outcome(gen, Effect::Success);
+                self.success_not_quiet(bits, gen);
             }
             Outcome::Failure => {
                 bump(&c.failures);
@@ -588,6 +577,40 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
                 self.apply_outcome(gen, Effect::Release);
             }
         }
+    }
+
+    /// A success that is not the quiet CLOSED one. On std-class CPUs it is
+    /// out of line, so that the closed path it leaves keeps its registers
+    /// (inline, it cost the contended loop a spill), and told apart there
+    /// without the CAS loop when it writes nothing (a stale permit, a
+    /// windowed CLOSED). On MCUs it goes straight to `apply_outcome`, so the
+    /// decision has one copy in flash, not one per recording site.
+    #[cfg_attr(
+        any(
+            target_arch = "x86_64",
+            target_arch = "aarch64",
+            target_arch = "powerpc64"
+        ),
+        cold,
+        inline(never)
+    )]
+    #[cfg_attr(
+        not(any(
+            target_arch = "x86_64",
+            target_arch = "aarch64",
+            target_arch = "powerpc64"
+        )),
+        inline(always)
+    )]
+    fn success_not_quiet(&self, bits: u32, gen: u8) {
+        if SPEED_OVER_SIZE {
+            let w = Word::from_bits(bits);
+            let decision = decide_outcome(w, None, gen, Effect::Success, self.limits());
+            if let Decision::Done(()) = decision {
+                return;
+            }
+        }
+        self.apply_outcome(gen, Effect::Success);
     }
 
     /// Books an outcome of a breaker with a sliding window: as
