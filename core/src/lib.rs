@@ -35,7 +35,8 @@
 //!   transitions by cause, time in each state, the delay histogram). Without
 //!   it a snapshot reads 0 for every count, a breaker is its two words (8 B of
 //!   RAM) and a firmware carries no code for counting: the lean build (see
-//!   BENCHMARKS.md).
+//!   BENCHMARKS.md). Of the alert rules, only those on the state and the
+//!   streak (not CLOSED, consecutive failures) can fire without it.
 //! - `defmt`: `defmt::Format` on the public value types.
 //! - `critical-section`: atomics through a critical section, for targets
 //!   without CAS (thumbv6m, riscv32imc).
