@@ -111,32 +111,15 @@ pub(crate) use const_fn;
 
 /// Whether this is a std-class CPU (x86_64, aarch64, powerpc64), where hot
 /// paths are laid out for speed (inlined whole, padded to cache lines);
-/// elsewhere, on MCUs, they are laid out for size.
-pub(crate) const SPEED_OVER_SIZE: bool = cfg!(any(
-    target_arch = "x86_64",
-    target_arch = "aarch64",
-    target_arch = "powerpc64"
-));
+/// elsewhere, on MCUs, they are laid out for size. The build script names
+/// those CPUs once, as `cfg(totem_speed)`, which attributes read too.
+pub(crate) const SPEED_OVER_SIZE: bool = cfg!(totem_speed);
 
 /// Pads its content to a cache line on std-class CPUs, so that words written
 /// by different threads do not share a line; no padding on MCUs, where RAM is
 /// scarce and there is no cache coherency traffic to avoid.
-#[cfg_attr(
-    any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "powerpc64"
-    ),
-    repr(align(128))
-)]
-#[cfg_attr(
-    not(any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "powerpc64"
-    )),
-    repr(transparent)
-)]
+#[cfg_attr(totem_speed, repr(align(128)))]
+#[cfg_attr(not(totem_speed), repr(transparent))]
 #[derive(Debug)]
 pub(crate) struct CachePadded<T>(pub(crate) T);
 

@@ -7,31 +7,20 @@
 //! (the std frontend's) spread the writes. On MCUs there is one cell and the
 //! counter is a plain [`AtomicCounter`], with the same code as before.
 
-use crate::primitive::{bump, const_fn, AtomicCounter, CachePadded, CounterValue, Ordering};
+use crate::primitive::{
+    bump, const_fn, AtomicCounter, CachePadded, CounterValue, Ordering, SPEED_OVER_SIZE,
+};
 
-/// How many cells a striped counter has: [`COUNTER_STRIPES`].
-#[cfg(all(
-    not(any(totem_loom, totem_shuttle)),
-    any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "powerpc64"
-    )
-))]
-const STRIPES: usize = 8;
-/// Two cells under the model checkers: enough for two threads on cells of
-/// their own, and every further cell would add loads for them to interleave.
-#[cfg(any(totem_loom, totem_shuttle))]
-const STRIPES: usize = 2;
-#[cfg(all(
-    not(any(totem_loom, totem_shuttle)),
-    not(any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "powerpc64"
-    ))
-))]
-const STRIPES: usize = 1;
+/// How many cells a striped counter has: [`COUNTER_STRIPES`]. Two under the
+/// model checkers: enough for two threads on cells of their own, and every
+/// further cell would add loads for them to interleave.
+const STRIPES: usize = if cfg!(any(totem_loom, totem_shuttle)) {
+    2
+} else if SPEED_OVER_SIZE {
+    8
+} else {
+    1
+};
 
 const _: () = assert!(STRIPES.is_power_of_two());
 

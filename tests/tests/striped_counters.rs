@@ -139,3 +139,18 @@ fn threads_counting_at_once_on_a_std_breaker_add_up_exactly() {
     assert_eq!(s.successes_total, 2 * total);
     assert_eq!(s.success_rate, rate(total, total));
 }
+
+/// The core's build script sets the std-class layout on these CPUs: the
+/// counter is striped over 8 cells, and the breaker pads what each thread
+/// writes to a cache line of its own. On an MCU (built by CI and measured by
+/// the footprint tool) there is one cell and no padding.
+#[test]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+fn std_class_cpus_get_the_striped_and_padded_layout() {
+    assert_eq!(COUNTER_STRIPES, 8);
+    assert_eq!(
+        std::mem::align_of::<CircuitBreaker<ManualClock>>(),
+        128,
+        "the breaker's words are on their own cache line"
+    );
+}

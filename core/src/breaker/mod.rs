@@ -585,23 +585,8 @@ impl<C: Clock, O: Observer, K: Settings<BreakerSettings>> CircuitBreaker<C, O, K
     /// without the CAS loop when it writes nothing (a stale permit, a
     /// windowed CLOSED). On MCUs it goes straight to `apply_outcome`, so the
     /// decision has one copy in flash, not one per recording site.
-    #[cfg_attr(
-        any(
-            target_arch = "x86_64",
-            target_arch = "aarch64",
-            target_arch = "powerpc64"
-        ),
-        cold,
-        inline(never)
-    )]
-    #[cfg_attr(
-        not(any(
-            target_arch = "x86_64",
-            target_arch = "aarch64",
-            target_arch = "powerpc64"
-        )),
-        inline(always)
-    )]
+    #[cfg_attr(totem_speed, cold, inline(never))]
+    #[cfg_attr(not(totem_speed), inline(always))]
     fn success_not_quiet(&self, bits: u32, gen: u8) {
         if SPEED_OVER_SIZE {
             let w = Word::from_bits(bits);

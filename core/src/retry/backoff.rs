@@ -169,22 +169,8 @@ impl Progress {
     /// folds the jitter it leaves off; only hinted on std-class CPUs, where
     /// a copy in every retry loop made the loop too big to inline into its
     /// caller (+0.6 ns on a first attempt that succeeds).
-    #[cfg_attr(
-        any(
-            target_arch = "x86_64",
-            target_arch = "aarch64",
-            target_arch = "powerpc64"
-        ),
-        inline
-    )]
-    #[cfg_attr(
-        not(any(
-            target_arch = "x86_64",
-            target_arch = "aarch64",
-            target_arch = "powerpc64"
-        )),
-        inline(always)
-    )]
+    #[cfg_attr(totem_speed, inline)]
+    #[cfg_attr(not(totem_speed), inline(always))]
     pub(super) fn next<R: rand_core::Rng>(&mut self, plan: &Plan, rng: &mut R) -> Option<Duration> {
         if self.left == 0 {
             return None;

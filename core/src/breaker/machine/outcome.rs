@@ -27,22 +27,8 @@ pub(crate) const fn success_is_quiet(bits: u32, gen: u8) -> bool {
 // Inlined whole on std-class CPUs, where the outcome path is measured in
 // nanoseconds and an out-of-line call costs half of it; only hinted on MCUs,
 // where a copy at each call site costs flash.
-#[cfg_attr(
-    any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "powerpc64"
-    ),
-    inline(always)
-)]
-#[cfg_attr(
-    not(any(
-        target_arch = "x86_64",
-        target_arch = "aarch64",
-        target_arch = "powerpc64"
-    )),
-    inline
-)]
+#[cfg_attr(totem_speed, inline(always))]
+#[cfg_attr(not(totem_speed), inline)]
 pub(crate) const fn decide_outcome(
     w: Word,
     seen: Option<Seen>,
