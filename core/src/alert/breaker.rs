@@ -2,12 +2,13 @@
 //! rules as `const fn`s over two snapshots, and the check of the rules
 //! against a [`BreakerConfig`].
 
+use super::error::{check_span, check_success_rate};
 use super::sample::{increase, window_start, Sample};
 use super::{Alert, AlertConfigError, AlertSet, Problem, RuleWarning};
 use crate::clock::Duration;
 use crate::config::{BreakerConfig, Valid};
 use crate::event::{Cause, State};
-use crate::limits::{MAX_DELAY_MS, MAX_FAILURE_THRESHOLD};
+use crate::limits::MAX_FAILURE_THRESHOLD;
 use crate::metrics::{BreakerSnapshot, CAUSES};
 
 /// The thresholds of a breaker's alerts.
@@ -99,23 +100,15 @@ impl BreakerAlerts {
     /// assert_eq!(err.unwrap_err(), AlertConfigError::WindowZero);
     /// ```
     pub const fn validate(self) -> Result<Valid<Self>, AlertConfigError> {
-        if self.not_closed_for.as_ticks() == 0 {
-            return Err(AlertConfigError::NotClosedForZero);
+        if let Err(e) = check_span(
+            self.not_closed_for,
+            AlertConfigError::NotClosedForZero,
+            AlertConfigError::NotClosedForTooLong,
+        ) {
+            return Err(e);
         }
-        if self.not_closed_for.as_ticks() > MAX_DELAY_MS {
-            return Err(AlertConfigError::NotClosedForTooLong);
-        }
-        if self.window.as_ticks() == 0 {
-            return Err(AlertConfigError::WindowZero);
-        }
-        if self.window.as_ticks() > MAX_DELAY_MS {
-            return Err(AlertConfigError::WindowTooLong);
-        }
-        if self.success_rate_below > 100 {
-            return Err(AlertConfigError::SuccessRateAbove100);
-        }
-        if self.min_calls == 0 {
-            return Err(AlertConfigError::MinCallsZero);
+        if let Err(e) = check_success_rate(self.window, self.success_rate_below, self.min_calls) {
+            return Err(e);
         }
         Ok(Valid::new(self))
     }

@@ -3,11 +3,11 @@
 //! [`RetryConfig`].
 
 use super::breaker::{below, rate_problem};
+use super::error::{check_span, check_success_rate};
 use super::sample::{increase, window_start, Sample};
 use super::{Alert, AlertConfigError, AlertSet, Problem, RuleWarning};
 use crate::clock::Duration;
 use crate::config::{Jitter, RetryConfig, Valid};
-use crate::limits::MAX_DELAY_MS;
 use crate::metrics::RetrySnapshot;
 
 /// The thresholds of a retry's alerts.
@@ -117,23 +117,15 @@ impl RetryAlerts {
     /// assert_eq!(RetryAlerts::new().min_retries(0).validate().unwrap_err(), AlertConfigError::MinRetriesZero);
     /// ```
     pub const fn validate(self) -> Result<Valid<Self>, AlertConfigError> {
-        if self.retries_window.as_ticks() == 0 {
-            return Err(AlertConfigError::RetriesWindowZero);
+        if let Err(e) = check_span(
+            self.retries_window,
+            AlertConfigError::RetriesWindowZero,
+            AlertConfigError::RetriesWindowTooLong,
+        ) {
+            return Err(e);
         }
-        if self.retries_window.as_ticks() > MAX_DELAY_MS {
-            return Err(AlertConfigError::RetriesWindowTooLong);
-        }
-        if self.window.as_ticks() == 0 {
-            return Err(AlertConfigError::WindowZero);
-        }
-        if self.window.as_ticks() > MAX_DELAY_MS {
-            return Err(AlertConfigError::WindowTooLong);
-        }
-        if self.success_rate_below > 100 {
-            return Err(AlertConfigError::SuccessRateAbove100);
-        }
-        if self.min_calls == 0 {
-            return Err(AlertConfigError::MinCallsZero);
+        if let Err(e) = check_success_rate(self.window, self.success_rate_below, self.min_calls) {
+            return Err(e);
         }
         if self.min_retries == 0 {
             return Err(AlertConfigError::MinRetriesZero);
