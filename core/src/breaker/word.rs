@@ -111,6 +111,18 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
+    /// The kinds every build has (with `policies`, CLOSED has a second one,
+    /// [`Kind::ClosedSlow`]): what the tests walk.
+    #[cfg(test)]
+    pub(crate) const EVERY_BUILD: [Kind; 6] = [
+        Kind::Closed,
+        Kind::Open,
+        Kind::HalfOpen,
+        Kind::Probing,
+        Kind::ForcedOpen,
+        Kind::Disabled,
+    ];
+
     const fn from_bits(bits: u32) -> Kind {
         match bits {
             #[cfg(not(feature = "policies"))]
@@ -499,15 +511,7 @@ mod tests {
 
     #[test]
     fn every_field_reads_back_what_was_written_at_every_extreme() {
-        let kinds = [
-            Kind::Closed,
-            Kind::Open,
-            Kind::HalfOpen,
-            Kind::Probing,
-            Kind::ForcedOpen,
-            Kind::Disabled,
-        ];
-        for kind in kinds {
+        for kind in Kind::EVERY_BUILD {
             for gen in [0u8, 1, 32, 63] {
                 for admitted in [0u8, 1, 15] {
                     for successes in [0u8, 1, 15] {

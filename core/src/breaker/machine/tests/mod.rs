@@ -312,14 +312,7 @@ fn commands() {
 
 #[test]
 fn reset_stats_clears_the_streak_in_every_state_and_changes_nothing_else() {
-    for kind in [
-        Kind::Closed,
-        Kind::Open,
-        Kind::HalfOpen,
-        Kind::Probing,
-        Kind::ForcedOpen,
-        Kind::Disabled,
-    ] {
+    for kind in Kind::EVERY_BUILD {
         let w = CLOSED
             .with_kind(kind)
             .with_streak(7)
