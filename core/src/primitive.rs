@@ -65,7 +65,6 @@ pub(crate) type CounterValue = u32;
 pub(crate) struct Uncounted;
 
 #[cfg(not(feature = "metrics"))]
-#[allow(clippy::unused_self)]
 impl Uncounted {
     pub(crate) const fn new(_: CounterValue) -> Self {
         Uncounted
